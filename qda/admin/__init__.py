@@ -1,0 +1,1 @@
+"""Reliability and privacy: backup, check, pseudonymisation."""

@@ -1,0 +1,62 @@
+"""Shared pieces of the command line: options, opening projects, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from qda.project import Project, open_project
+
+ProjectArg = Annotated[str, typer.Argument(help="A .qda project file or a database URL.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+CoderOpt = Annotated[
+    str | None,
+    typer.Option("--coder", help="Who is working (else $QDA_CODER, the config, the OS user)."),
+]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def opened(project: str, coder: str | None = None, *, read_only: bool = False) -> Iterator[Project]:
+    p = open_project(project, coder=coder, read_only=read_only)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def to_plain(data: Any) -> Any:
+    if is_dataclass(data) and not isinstance(data, type):
+        return to_plain(asdict(data))
+    if hasattr(data, "to_dict"):
+        return to_plain(data.to_dict())
+    if isinstance(data, dict):
+        return {str(k): to_plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [to_plain(v) for v in data]
+    return data
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """JSON on ``--json``, else the human rendering."""
+    if as_json:
+        print_json(data)
+    else:
+        human()
+
+
+def warn(message: str) -> None:
+    err.print(f"qda: {message}", highlight=False, markup=False)

@@ -1,0 +1,1 @@
+"""Grounded-theory coding engine: codes, codings, undo, relations, memos, analysis."""

@@ -1,0 +1,1 @@
+"""Transcripts: reading files, normalising text, speaker turns, import, listing, search."""

@@ -1,0 +1,1 @@
+"""Exchange: Word codebook and theme report, REFI-QDA import/export, CSV."""

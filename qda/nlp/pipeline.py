@@ -1,0 +1,110 @@
+"""The spaCy pipeline qda uses, built offline.
+
+Default: ``spacy.blank("en")`` + ``sentencizer`` + a lookup ``lemmatizer`` whose
+tables come from the installed ``spacy-lookups-data`` package.  A trained pipeline
+(``en_core_web_sm``...) is used when it is installed and named in the config
+(``spacy_model = "en_core_web_sm"``) or in ``QDA_SPACY_MODEL``; it is never required
+and never downloaded.  spaCy is imported lazily: the CLI starts without it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from qda.errors import QdaError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+_lock = threading.Lock()
+
+
+def configured_model() -> str | None:
+    env = os.environ.get("QDA_SPACY_MODEL")
+    if env:
+        return env
+    from qda.config import load_config
+
+    return load_config().spacy_model
+
+
+@cache
+def _blank_pipeline(with_lemmas: bool) -> Language:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    if with_lemmas:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        try:
+            nlp.initialize()
+        except Exception as exc:  # spacy-lookups-data missing or broken
+            raise QdaError(
+                f"cannot build the offline lemmatizer (is spacy-lookups-data installed?): {exc}"
+            ) from exc
+    nlp.max_length = 10**9
+    return nlp
+
+
+@cache
+def _trained_pipeline(name: str) -> Language:
+    import spacy
+
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        raise QdaError(
+            f"spaCy pipeline {name!r} is not installed; install it as a package "
+            "(see README, 'Trained spaCy pipelines') or remove it from the config"
+        ) from exc
+    nlp.max_length = 10**9
+    return nlp
+
+
+def get_pipeline(*, with_lemmas: bool = False, model: str | None = None) -> Language:
+    """The configured pipeline: a trained one when configured, else the offline default."""
+    name = model if model is not None else configured_model()
+    with _lock:
+        if name:
+            return _trained_pipeline(name)
+        return _blank_pipeline(with_lemmas)
+
+
+def sentence_splitter() -> Language:
+    """A fast pipeline that only splits sentences (the import path)."""
+    with _lock:
+        return _blank_pipeline(False)
+
+
+def split_sentences(
+    texts: Iterable[str], *, batch_size: int = 256
+) -> Iterator[list[tuple[int, int]]]:
+    """For each text, its sentences as ``(start, end)`` character offsets.
+
+    Leading and trailing white space is trimmed from each sentence; empty ones are dropped.
+    """
+    nlp = sentence_splitter()
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        spans: list[tuple[int, int]] = []
+        text = doc.text
+        for sent in doc.sents:
+            start = sent.start_char
+            end = sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((start, end))
+        yield spans
+
+
+def lemmatize(text: str) -> list[str]:
+    """Lower-cased lookup lemmas of the alphabetic tokens of ``text``."""
+    nlp = get_pipeline(with_lemmas=True)
+    doc: Any = nlp(text.lower())
+    return [t.lemma_ or t.text for t in doc if t.is_alpha]

@@ -1,0 +1,1 @@
+"""spaCy-assisted coding: candidate segments, key terms, autocoding, in-vivo candidates."""

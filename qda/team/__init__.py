@@ -1,0 +1,1 @@
+"""Team work: merging coded projects, inter-coder agreement, disagreements."""
