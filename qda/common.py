@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from qda.db.models import Coder, Document, Event, Participant
@@ -35,21 +35,26 @@ def record_event(
     summary: str = "",
     before: Any = None,
     after: Any = None,
-) -> Event:
-    """Append one event to the audit trail (in the caller's transaction)."""
-    event = Event(
-        id=uuid.uuid4(),
-        at=utcnow(),
-        coder_id=coder.id if coder else None,
-        action=action,
-        entity_kind=entity_kind,
-        entity_id=entity_id,
-        summary=summary,
-        before=None if before is None else json.dumps(before, default=str, ensure_ascii=False),
-        after=None if after is None else json.dumps(after, default=str, ensure_ascii=False),
+) -> uuid.UUID:
+    """Append one event to the audit trail (in the caller's transaction).
+
+    A Core insert (no ORM bookkeeping): the trail is written, never read back here.
+    """
+    event_id = uuid.uuid4()
+    session.execute(
+        insert(Event.__table__).values(
+            id=event_id,
+            at=utcnow(),
+            coder_id=coder.id if coder else None,
+            action=action,
+            entity_kind=entity_kind,
+            entity_id=entity_id,
+            summary=summary,
+            before=None if before is None else json.dumps(before, default=str, ensure_ascii=False),
+            after=None if after is None else json.dumps(after, default=str, ensure_ascii=False),
+        )
     )
-    session.add(event)
-    return event
+    return event_id
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:

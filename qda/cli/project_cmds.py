@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -62,19 +63,32 @@ def import_(
     max_mb: Annotated[
         float | None, typer.Option(help="Largest file accepted, in MB (default 50).")
     ] = None,
+    pseudonymise: Annotated[
+        Path | None,
+        typer.Option(help="A CSV of real name,pseudonym: names are replaced before storing."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the name mapping (default: beside the names CSV)."),
+    ] = None,
     coder: CoderOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import transcripts (.txt .md .docx .odt .vtt .srt, or folders of them)."""
+    if mapping is not None and pseudonymise is None:
+        raise QdaError("--mapping needs --pseudonymise NAMES.csv")
     with opened(project, coder) as p:
         report_attrs = None
         total_files = sum(1 for x in paths if x.is_file()) + sum(1 for x in paths if x.is_dir())
         show_bar = not as_json and err.is_terminal and total_files > 0
         max_bytes = int(max_mb * 1024 * 1024) if max_mb else None
+        importer: Any = p.import_paths
+        if pseudonymise is not None:
+            importer = partial(p.import_pseudonymised, names=pseudonymise, mapping=mapping)
         if show_bar:
             with _progress() as bar:
                 task = bar.add_task("import", total=None)
-                report = p.import_paths(
+                report = importer(
                     paths,
                     participant=participant,
                     strict=strict,
@@ -82,9 +96,7 @@ def import_(
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
         else:
-            report = p.import_paths(
-                paths, participant=participant, strict=strict, max_bytes=max_bytes
-            )
+            report = importer(paths, participant=participant, strict=strict, max_bytes=max_bytes)
         if attributes is not None:
             report_attrs = p.import_attributes(attributes)
     data = report.to_dict()
@@ -107,6 +119,8 @@ def import_(
             )
 
     emit(data, as_json, human)
+    for note in getattr(report, "notes", ()):
+        warn(note)
     for s in report.skipped:
         warn(f"skipped {s['path']}: {s['reason']}")
     if report.skipped:

@@ -97,10 +97,13 @@ def make_engine(target: str | os.PathLike[str], *, read_only: bool = False) -> E
             poolclass=NullPool,
         )
     else:
+        # A small pool: connections are reused (their pragmas set once), never shared
+        # by two threads at a time.
         engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"check_same_thread": False},
-            poolclass=NullPool,
+            pool_size=4,
+            max_overflow=8,
         )
     _install_sqlite_hooks(engine, read_only=read_only)
     return engine

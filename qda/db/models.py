@@ -281,3 +281,22 @@ class Event(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class UndoStep(Base):
+    """One undoable action of one coder: the exact row changes it made (JSON), so it can
+    be inverted (undo) and replayed (redo).  A coder's ``undone`` steps are the redo stack;
+    a new action clears them.  Local to a project: undo history does not travel."""
+
+    __tablename__ = "undo_steps"
+    __table_args__ = (
+        CheckConstraint("state IN ('done', 'undone')", name="ck_undo_state"),
+        Index("ix_undo_steps_coder_state", "coder_id", "state", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    coder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), default="done")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qda.common import get_or_create_coder, get_or_create_participant, record_event
+from qda.db.bulk import bulk_insert
 from qda.db.engine import Store
-from qda.db.models import Document, Sentence, Turn
+from qda.db.models import Coder, Document, Participant, Sentence, Turn
 from qda.db.types import utcnow
 from qda.documents.readers import TRANSCRIPT_SUFFIXES, ParsedTranscript, read_transcript
 from qda.documents.text import sha256_text
@@ -103,112 +105,138 @@ class _Prepared:
 
 
 def _prepare(
-    files: list[Path], max_bytes: int, report: ImportReport, strict: bool
+    files: list[Path],
+    max_bytes: int,
+    report: ImportReport,
+    strict: bool,
+    transform: Callable[[str, Path], str] | None = None,
 ) -> list[_Prepared]:
-    from qda.nlp.pipeline import split_sentences
+    from qda.nlp.pipeline import split_regions
 
     parsed: list[tuple[Path, ParsedTranscript]] = []
     for f in files:
         try:
-            parsed.append((f, read_transcript(f, max_bytes=max_bytes)))
+            parsed.append((f, read_transcript(f, max_bytes=max_bytes, transform=transform)))
         except ImportFileError as exc:
             if strict:
                 raise
             report.skipped.append({"path": str(f), "reason": exc.reason})
-    bodies: list[str] = []
-    owners: list[tuple[int, int, int]] = []  # (prepared idx, turn idx, offset)
-    for pi, (_, pt) in enumerate(parsed):
-        for ti, turn in enumerate(pt.turns):
-            bodies.append(pt.text[turn.body_start : turn.end])
-            owners.append((pi, ti, turn.body_start))
-    sents: list[list[tuple[int, int, int]]] = [[] for _ in parsed]
-    for (pi, ti, offset), spans in zip(owners, split_sentences(bodies), strict=True):
-        sents[pi].extend((offset + s, offset + e, ti) for s, e in spans)
+    regions = [[(t.body_start, t.end) for t in pt.turns] for _, pt in parsed]
+    sents = list(split_regions([pt.text for _, pt in parsed], regions))
     return [
         _Prepared(path=f, parsed=pt, sha=sha256_text(pt.text), sentences=sents[i])
         for i, (f, pt) in enumerate(parsed)
     ]
 
 
-def _unique_name(session: Session, name: str) -> str:
-    existing = set(session.scalars(select(Document.name).where(Document.name.like(f"{name}%"))))
-    if name not in existing:
-        return name
-    n = 2
-    while f"{name} ({n})" in existing:
-        n += 1
-    return f"{name} ({n})"
+@dataclass
+class _ImportState:
+    """What one import needs to know of the project, read once instead of per file."""
+
+    coder_name: str
+    participant: str | None
+    transform: Callable[[str, Path], str] | None
+    shas: dict[str, str] = field(default_factory=dict)  # sha256 -> document name
+    names: set[str] = field(default_factory=set)
+    participants: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
+    coder_id: uuid.UUID | None = None
+    position: int = 0
+    loaded: bool = False
+
+    def load(self, session: Session) -> None:
+        if self.loaded:
+            return
+        for sha, name in session.execute(select(Document.sha256, Document.name)):
+            self.shas[sha] = name
+            self.names.add(name)
+        for pid, pname in session.execute(select(Participant.id, Participant.name)):
+            self.participants[pname.lower()] = (pid, pname)
+        self.position = session.scalar(select(func.max(Document.position))) or 0
+        self.loaded = True
+
+    def label(self, s: str, path: Path) -> str:
+        """Names taken from a path are pseudonymised like the text."""
+        return self.transform(s, path) if self.transform else s
+
+    def unique_name(self, name: str) -> str:
+        if name not in self.names:
+            return name
+        n = 2
+        while f"{name} ({n})" in self.names:
+            n += 1
+        return f"{name} ({n})"
 
 
 def _store_one(
-    session: Session,
-    prep: _Prepared,
-    *,
-    coder_name: str,
-    participant: str | None,
-    report: ImportReport,
+    session: Session, prep: _Prepared, state: _ImportState, report: ImportReport
 ) -> None:
-    existing = session.scalars(select(Document.name).where(Document.sha256 == prep.sha)).first()
+    state.load(session)
+    existing = state.shas.get(prep.sha)
     if existing is not None:
         report.duplicates.append({"path": str(prep.path), "existing": existing})
         return
-    coder = get_or_create_coder(session, coder_name)
-    pname = participant or participant_from_filename(prep.path)
-    part = get_or_create_participant(session, pname)
-    position = (session.scalar(select(func.max(Document.position))) or 0) + 1
+    if state.coder_id is None:
+        state.coder_id = get_or_create_coder(session, state.coder_name).id
+    pname = state.label(state.participant or participant_from_filename(prep.path), prep.path)
+    if pname.lower() not in state.participants:
+        part = get_or_create_participant(session, pname)
+        state.participants[pname.lower()] = (part.id, part.name)
+    part_id, part_name = state.participants[pname.lower()]
     text_ = prep.parsed.text
     doc_id = uuid.uuid4()
-    name = _unique_name(session, prep.path.stem)
+    name = state.unique_name(state.label(prep.path.stem, prep.path))
     words = len(text_.split())
-    session.execute(
-        insert(Document),
+    position = state.position + 1
+    conn = session.connection()  # Core executemany: no ORM bookkeeping for bulk rows
+    conn.execute(
+        insert(Document.__table__),
         [
             {
                 "id": doc_id,
                 "name": name,
-                "participant_id": part.id,
+                "participant_id": part_id,
                 "text": text_,
                 "sha256": prep.sha,
                 "char_count": len(text_),
                 "word_count": words,
-                "source_path": str(prep.path.resolve()),
+                "source_path": state.label(str(prep.path.resolve()), prep.path),
                 "source_format": prep.parsed.format,
                 "encoding": prep.parsed.encoding,
                 "position": position,
                 "imported_at": utcnow(),
-                "imported_by": coder.id,
+                "imported_by": state.coder_id,
             }
         ],
     )
     turns = prep.parsed.turns
-    if turns:
-        session.execute(
-            insert(Turn),
-            [
-                {
-                    "document_id": doc_id,
-                    "idx": i,
-                    "start": t.start,
-                    "end": t.end,
-                    "body_start": t.body_start,
-                    "speaker": t.speaker,
-                    "is_interviewer": t.is_interviewer,
-                    "start_ms": t.start_ms,
-                    "end_ms": t.end_ms,
-                }
-                for i, t in enumerate(turns)
-            ],
-        )
-    if prep.sentences:
-        session.execute(
-            insert(Sentence),
-            [
-                {"document_id": doc_id, "idx": i, "turn_idx": ti, "start": s, "end": e}
-                for i, (s, e, ti) in enumerate(prep.sentences)
-            ],
-        )
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
+    bulk_insert(
+        conn,
+        Turn.__table__,
+        [
+            {
+                "document_id": doc_id,
+                "idx": i,
+                "start": t.start,
+                "end": t.end,
+                "body_start": t.body_start,
+                "speaker": t.speaker,
+                "is_interviewer": t.is_interviewer,
+                "start_ms": t.start_ms,
+                "end_ms": t.end_ms,
+            }
+            for i, t in enumerate(turns)
+        ],
+    )
+    bulk_insert(
+        conn,
+        Sentence.__table__,
+        [
+            {"document_id": doc_id, "idx": i, "turn_idx": ti, "start": st, "end": en}
+            for i, (st, en, ti) in enumerate(prep.sentences)
+        ],
+    )
+    if conn.dialect.name == "sqlite":
+        conn.execute(
             text(
                 "INSERT INTO sentence_fts (rowid, text, document_id) "
                 'SELECT s.id, substr(d.text, s.start + 1, s."end" - s.start), s.document_id '
@@ -217,21 +245,25 @@ def _store_one(
             ),
             {"doc": doc_id.hex},
         )
+    coder = session.get(Coder, state.coder_id)
     record_event(
         session,
         coder=coder,
         action="import",
         entity_kind="document",
         entity_id=doc_id,
-        summary=f"imported {name} from {prep.path.name}",
-        after={"name": name, "sha256": prep.sha, "participant": part.name},
+        summary=f"imported {name} from {state.label(prep.path.name, prep.path)}",
+        after={"name": name, "sha256": prep.sha, "participant": part_name},
     )
+    state.shas[prep.sha] = name
+    state.names.add(name)
+    state.position = position
     report.imported.append(
         ImportedDocument(
             id=str(doc_id),
             name=name,
             path=str(prep.path),
-            participant=part.name,
+            participant=part_name,
             chars=len(text_),
             words=words,
             turns=len(turns),
@@ -249,27 +281,37 @@ def import_transcripts(
     strict: bool = False,
     max_bytes: int,
     progress: Callable[[int, int], None] | None = None,
+    transform: Callable[[str, Path], str] | None = None,
 ) -> ImportReport:
-    """Import transcript files and folders; see the module docstring."""
+    """Import transcript files and folders; see the module docstring.
+
+    ``transform(text, source path)`` rewrites each text (and the names taken from the
+    file's path) before anything is stored: the pseudonymisation hook.
+    """
     report = ImportReport()
     files = expand_paths([Path(p) for p in paths], report)
     total = len(files)
     done = 0
+    state = _ImportState(coder_name=coder, participant=participant, transform=transform)
     if strict:
         with store.write() as session:
             for batch in _batches(files, BATCH_FILES):
-                for prep in _prepare(batch, max_bytes, report, strict=True):
-                    _store_one(
-                        session, prep, coder_name=coder, participant=participant, report=report
-                    )
+                for prep in _prepare(batch, max_bytes, report, strict=True, transform=transform):
+                    _store_one(session, prep, state, report)
                 done += len(batch)
                 if progress:
                     progress(done, total)
         return report
     for batch in _batches(files, BATCH_FILES):
-        for prep in _prepare(batch, max_bytes, report, strict=False):
-            with store.write() as session:
-                _store_one(session, prep, coder_name=coder, participant=participant, report=report)
+        for prep in _prepare(batch, max_bytes, report, strict=False, transform=transform):
+            try:
+                with store.write() as session:
+                    _store_one(session, prep, state, report)
+            except IntegrityError:
+                # Another process imported the same text meanwhile: re-read and go on.
+                state.loaded = False
+                with store.write() as session:
+                    _store_one(session, prep, state, report)
         done += len(batch)
         if progress:
             progress(done, total)

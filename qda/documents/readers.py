@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,14 @@ class ParsedTranscript:
     encoding: str | None
 
 
-def read_transcript(path: Path, *, max_bytes: int) -> ParsedTranscript:
-    """Read and normalise one transcript file."""
+def read_transcript(
+    path: Path, *, max_bytes: int, transform: Callable[[str, Path], str] | None = None
+) -> ParsedTranscript:
+    """Read and normalise one transcript file.
+
+    ``transform(text, path)`` (pseudonymisation) rewrites the normalised text before
+    turns are found, so every offset is into the transformed text.
+    """
     name = str(path)
     if not path.exists():
         raise ImportFileError(name, "no such file")
@@ -60,7 +67,8 @@ def read_transcript(path: Path, *, max_bytes: int) -> ParsedTranscript:
         except DecodeError as exc:
             raise ImportFileError(name, str(exc)) from exc
         if suffix in (".vtt", ".srt"):
-            text, turns = _read_subtitles(raw, suffix, name)
+            tf = (lambda s: transform(s, path)) if transform else None
+            text, turns = _read_subtitles(raw, suffix, name, tf)
             fmt = suffix[1:]
         else:
             text, fmt, turns = (
@@ -68,6 +76,8 @@ def read_transcript(path: Path, *, max_bytes: int) -> ParsedTranscript:
                 "md" if suffix in (".md", ".markdown") else "txt",
                 None,
             )
+    if transform is not None and turns is None:
+        text = normalize(transform(text, path))
     if not text.strip():
         raise ImportFileError(name, "empty file (no text)")
     if turns is None:
@@ -167,7 +177,9 @@ def _unescape(s: str) -> str:
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ").replace("&amp;", "&")
 
 
-def _read_subtitles(raw: str, suffix: str, name: str) -> tuple[str, list[TurnSpan]]:
+def _read_subtitles(
+    raw: str, suffix: str, name: str, transform: Callable[[str], str] | None = None
+) -> tuple[str, list[TurnSpan]]:
     lines = normalize(raw).split("\n")
     if suffix == ".vtt" and not lines[0].lstrip().startswith("WEBVTT"):
         raise ImportFileError(name, "not a WebVTT file (no WEBVTT header)")
@@ -195,6 +207,9 @@ def _read_subtitles(raw: str, suffix: str, name: str) -> tuple[str, list[TurnSpa
             if prefix:
                 speaker = prefix.group(1)
                 cue_text = cue_text[prefix.end() :]
+        if cue_text and transform is not None:
+            cue_text = normalize(transform(cue_text))
+            speaker = normalize(transform(speaker)) if speaker else speaker
         if cue_text:
             cues.append((a, b, speaker, cue_text))
     if not cues:

@@ -56,6 +56,31 @@ def _control_share(text: str) -> float:
     return bad / len(sample)
 
 
+# Among equally plausible single-byte encodings, English transcripts are far more often
+# Windows-1252 (Word, Notepad) than Central European or Baltic code pages.
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _detect(data: bytes) -> tuple[str, str]:
+    results = list(charset_normalizer.from_bytes(data))
+    if not results:
+        raise DecodeError("cannot detect the text encoding (binary or corrupt?)")
+    best = results[0]
+    tied = [
+        r
+        for r in results
+        if abs(r.chaos - best.chaos) < 1e-9 and abs(r.coherence - best.coherence) < 1e-9
+    ]
+    for preferred in _PREFERRED:
+        for r in tied:
+            if preferred in r.could_be_from_charset:
+                try:
+                    return data.decode(preferred), preferred
+                except UnicodeDecodeError:
+                    break
+    return str(best), best.encoding
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode file bytes to ``(text, encoding)``; raise :class:`DecodeError` if not text.
 
@@ -77,14 +102,7 @@ def decode(data: bytes) -> tuple[str, str]:
         text = data.decode("utf-8")
         encoding = "utf-8"
     except UnicodeDecodeError:
-        if b"\x00" in data[:4096] and data.count(b"\x00") > len(data) // 8:
-            # UTF-16 without a BOM, or binary: let the detector decide.
-            pass
-        best = charset_normalizer.from_bytes(data).best()
-        if best is None:
-            raise DecodeError("cannot detect the text encoding (binary or corrupt?)") from None
-        text = str(best)
-        encoding = best.encoding
+        text, encoding = _detect(data)
     if "\x00" in text or _control_share(text) > 0.01:
         raise DecodeError("binary file (NUL or control bytes), not a transcript")
     return text, encoding

@@ -276,6 +276,24 @@ def upgrade() -> None:
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
         batch_op.create_index("ix_suggestions_code_status", ["code_id", "status"], unique=False)
 
+    op.create_table(
+        "undo_steps",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("coder_id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("state IN ('done', 'undone')", name="ck_undo_state"),
+        sa.ForeignKeyConstraint(["coder_id"], ["coders.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("undo_steps", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_undo_steps_coder_state", ["coder_id", "state", "id"], unique=False
+        )
+
     if op.get_bind().dialect.name == "sqlite":
         # Full-text index of sentences; rowid = sentences.id.
         op.execute(
@@ -287,6 +305,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS sentence_fts")
+
+    with op.batch_alter_table("undo_steps", schema=None) as batch_op:
+        batch_op.drop_index("ix_undo_steps_coder_state")
+
+    op.drop_table("undo_steps")
 
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
         batch_op.drop_index("ix_suggestions_code_status")

@@ -1,0 +1,1 @@
+"""Dialogs: errors, help, the code picker, memo and form editors, pickers."""

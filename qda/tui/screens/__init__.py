@@ -1,0 +1,1 @@
+"""One screen per workflow: home, coding, codebook, compare, memos, reports."""

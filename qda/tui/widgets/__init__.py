@@ -1,0 +1,1 @@
+"""Reusable widgets: the transcript view, the code tree, the saturation plot."""
