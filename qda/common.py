@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from qda.db.bulk import table_of
 from qda.db.models import Coder, Document, Event, Participant
 from qda.db.types import utcnow
 from qda.errors import AmbiguousError, NotFoundError
@@ -28,7 +29,7 @@ def get_or_create_coder(session: Session, name: str) -> Coder:
 def record_event(
     session: Session,
     *,
-    coder: Coder | None,
+    coder: Coder | uuid.UUID | None,
     action: str,
     entity_kind: str,
     entity_id: uuid.UUID | None,
@@ -42,10 +43,10 @@ def record_event(
     """
     event_id = uuid.uuid4()
     session.execute(
-        insert(Event.__table__).values(
+        insert(table_of(Event)).values(
             id=event_id,
             at=utcnow(),
-            coder_id=coder.id if coder else None,
+            coder_id=coder.id if isinstance(coder, Coder) else coder,
             action=action,
             entity_kind=entity_kind,
             entity_id=entity_id,

@@ -25,6 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 REFI_DIR = SHARED / "refi"
 
+try:  # TUI snapshot SVGs live in tests/snapshots/<test module>/ (ruff skips that folder)
+    from pytest_textual_snapshot import SVGImageExtension
+
+    def _snapshot_dir(cls: type, *, test_location: object) -> str:
+        where = Path(test_location.filepath).parent  # type: ignore[attr-defined]
+        return str(where / "snapshots" / test_location.basename)  # type: ignore[attr-defined]
+
+    SVGImageExtension.dirname = classmethod(_snapshot_dir)  # type: ignore[assignment, method-assign]
+except ImportError:  # pytest-textual-snapshot (test extras) not installed
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(

@@ -122,7 +122,7 @@ def test_strict_import_is_all_or_nothing(empty_project: qda.Project, tmp_path: P
     good.write_text("Interviewer: Hi.\n\nP01: Hello there.\n", encoding="utf-8")
     bad = tmp_path / "P02.txt"
     bad.write_bytes(b"")
-    with pytest.raises(ImportFileError, match="P02.txt: empty"):
+    with pytest.raises(ImportFileError, match=r"P02\.txt: empty"):
         empty_project.import_paths([good, bad], strict=True)
     assert empty_project.info()["documents"] == 0
     with empty_project.store.read() as s:
@@ -232,7 +232,7 @@ def test_sample_corpus_offsets_and_fts(project: qda.Project) -> None:
             text(
                 "SELECT count(*) FROM sentence_fts f JOIN sentences s ON s.id = f.rowid "
                 "JOIN documents d ON d.id = s.document_id "
-                "WHERE f.text <> substr(d.text, s.start + 1, s.\"end\" - s.start)"
+                'WHERE f.text <> substr(d.text, s.start + 1, s."end" - s.start)'
             )
         ).scalar()
         assert mismatched == 0

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from qda.documents.importer import ImportReport
 
+REFI = (".qdpx", ".qdc")
+
 if TYPE_CHECKING:
     from qda.admin.backup import BackupResult
     from qda.admin.check import CheckReport
@@ -76,10 +78,17 @@ class AdminAPI:
             ner_pipeline,
             write_mapping,
         )
-        from qda.documents.importer import import_transcripts
+        from qda.documents.importer import expand_paths, import_transcripts
+        from qda.errors import InvalidInputError
 
         names_path = Path(names)
         pairs = load_names(names_path)
+        given = [Path(p) for p in paths]
+        refi = [f for f in expand_paths(given, ImportReport()) if f.suffix.lower() in REFI]
+        if refi:  # their text would go in as it is: refuse rather than leak names
+            raise InvalidInputError(
+                f"{refi[0]}: --pseudonymise works on transcripts, not on REFI-QDA files"
+            )
         out = mapping_target(
             Path(mapping) if mapping else default_mapping_path(names_path),
             project=self.store.target,
@@ -88,7 +97,7 @@ class AdminAPI:
         try:
             base = import_transcripts(
                 self.store,
-                [Path(p) for p in paths],
+                given,
                 coder=self.coder,
                 participant=participant,
                 strict=strict,

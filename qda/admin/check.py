@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from qda.db.engine import Store, check_schema, is_url, make_engine
+from qda.db.engine import display_target as _describe
 from qda.db.models import Base
 from qda.errors import ProjectError
 
@@ -50,7 +53,7 @@ _SPAN_TABLES = ("turns", "sentences", "codings", "suggestions")
 @dataclass(frozen=True)
 class Problem:
     id: str  # the row at fault ("" for the database as a whole)
-    kind: str  # integrity, foreign-key, document, span, quote, orphan, fts, tree
+    kind: str  # integrity, foreign-key, schema, document, span, quote, orphan, fts, tree
     table: str
     message: str
 
@@ -113,7 +116,48 @@ def _sqlite_integrity(conn: Connection, report: CheckReport) -> bool:
         report.add(
             "foreign-key", table, rowid, f"{table} row {rowid} points at a missing {parent} row"
         )
+    _sqlite_schema(conn, report)
     return True
+
+
+_MIGRATE_LOCK = threading.Lock()  # Alembic's context is process-global
+
+
+def _expected_sqlite_objects() -> frozenset[tuple[str, str]]:
+    """(type, name) of the triggers and views a freshly migrated project has."""
+    with _MIGRATE_LOCK:
+        return _migrated_objects()
+
+
+@cache
+def _migrated_objects() -> frozenset[tuple[str, str]]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    from qda.db.engine import upgrade
+
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            return frozenset(
+                (t, n)
+                for t, n in conn.exec_driver_sql(
+                    "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def _sqlite_schema(conn: Connection, report: CheckReport) -> None:
+    """Triggers or views qda did not create: a file someone tampered with."""
+    expected = _expected_sqlite_objects()
+    for kind, name in conn.exec_driver_sql(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+    ):
+        if (kind, name) not in expected:
+            report.add("schema", name, None, f"unexpected {kind} {name!r} (not created by qda)")
 
 
 def _tables(conn: Connection) -> set[str]:
@@ -160,9 +204,12 @@ def _orphans(conn: Connection, present: set[str], report: CheckReport) -> None:
                 .select_from(links.outerjoin(target, target.c.id == links.c.target_id))
                 .where(links.c.target_kind == kind, target.c.id.is_(None))
             )
-            for lid, tid in conn.execute(q):
+            for link in conn.execute(q):
                 report.add(
-                    "orphan", "memo_links", lid, f"memo link to {kind} {_show_id(tid)}: not found"
+                    "orphan",
+                    "memo_links",
+                    link[0],
+                    f"memo link to {kind} {_show_id(link[1])}: not found",
                 )
 
 
@@ -285,7 +332,7 @@ def _documents(conn: Connection, present: set[str], report: CheckReport) -> None
 def run_checks(conn: Connection, report: CheckReport) -> CheckReport:
     """Every check except SQLite's integrity check, on an open connection."""
     present = _tables(conn)
-    for name in ("turns", "sentences", "codings", "suggestions"):
+    for name in ("documents", "turns", "sentences", "codings", "suggestions"):
         report.checked.setdefault(name, 0)
     if "documents" in present:
         _documents(conn, present, report)
@@ -304,14 +351,6 @@ def check_store(store: Store) -> CheckReport:
         run_checks(conn, report)
         conn.rollback()
     return report
-
-
-def _describe(target: str) -> str:
-    if not is_url(target):
-        return str(target)
-    from sqlalchemy.engine import make_url
-
-    return make_url(target).render_as_string(hide_password=True)
 
 
 def check_target(target: str | os.PathLike[str]) -> CheckReport:
@@ -354,14 +393,12 @@ def _abs(target: str | os.PathLike[str]) -> Any:
 
 def summary(report: CheckReport) -> Iterable[str]:
     """Human-readable lines for the command line."""
-    counts = ", ".join(f"{v} {k}" for k, v in report.checked.items())
-    yield f"checked {counts}"
+    if report.checked:
+        yield "checked " + ", ".join(f"{v} {k}" for k, v in report.checked.items())
     for p in report.problems:
-        yield f"{p.kind}: {p.table} {p.id}: {p.message}".replace("  ", " ")
+        where = " ".join(x for x in (p.table, p.id) if x)
+        yield f"{p.kind}: {where + ': ' if where else ''}{p.message}"
     for kind, n in report.omitted.items():
         yield f"{kind}: ... and {n} more"
-    yield (
-        "ok: no problems found"
-        if report.ok
-        else f"{len(report.problems) + sum(report.omitted.values())} problems found"
-    )
+    n = len(report.problems) + sum(report.omitted.values())
+    yield "ok: no problems found" if report.ok else f"{n} problem{'s' if n != 1 else ''} found"

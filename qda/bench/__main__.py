@@ -17,7 +17,7 @@ from pathlib import Path
 from qda.bench.harness import Context, Row, print_table
 
 AREAS = ["import_bench", "coding_bench", "tui_bench", "suggest_bench", "exchange_bench",
-         "team_bench"]  # fmt: skip
+         "team_bench", "admin_bench"]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,8 @@ p.close()
 print(json.dumps({"startup": t1 - t0, "import": t2 - t1, "docs": len(report.imported),
                   "skipped": len(report.skipped), "words": info["words"],
                   "sentences": info["sentences"], "turns": info["turns"],
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 _SPLIT_ONLY = """
@@ -64,7 +65,9 @@ def run(ctx: Context) -> list[Row]:
         Row("import", "import throughput", words / r["import"], "words/s", ">= 100k", None),
         Row("import", "spaCy sentence split only", words / split["split"], "words/s", "", None,
             "same texts, no storage"),
-        Row("import", "peak memory (child process)", r["rss_mb"], "MB", "<= 500 MB",
-            r["rss_mb"] <= 500),
+        Row("import", "peak memory (importing process)", r["rss_mb"], "MB", "<= 500 MB",
+            r["rss_mb"] + r["worker_rss_mb"] <= 500),
+        Row("import", "peak memory (its prepare worker)", r["worker_rss_mb"], "MB",
+            "sum <= 500 MB", r["rss_mb"] + r["worker_rss_mb"] <= 500),
         Row("import", "start-up (import qda + init)", r["startup"], "s", "", None),
     ]  # fmt: skip

@@ -51,7 +51,7 @@ def check(project: ProjectArg, as_json: JsonOpt = False) -> None:
         for line in summary(report):
             out.print(line, highlight=False, markup=False)
 
-    emit(report, as_json, human)
+    emit(report.to_dict(), as_json, human)
     if not report.ok:
         n = len(report.problems) + sum(report.omitted.values())
         warn(f"check: {n} problem{'s' if n != 1 else ''} in {report.project}")

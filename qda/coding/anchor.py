@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from qda.errors import AmbiguousError, InvalidInputError, NotFoundError
 
 DEFAULT_THRESHOLD = 90.0
+FUZZY_TIE = 5.0  # a second place within this many points makes a fuzzy match ambiguous
 _WORDCHAR = re.compile(r"\w", re.UNICODE)
 _MAX_LISTED = 5
 
@@ -117,12 +118,13 @@ def locate(
         )
     s, e = _snap(text, best.dest_start, best.dest_end)
     spans = [(s, e)]
-    # A second, equally good place elsewhere makes the fuzzy match ambiguous.
+    # A second place about as good (above the threshold, within FUZZY_TIE points)
+    # makes the fuzzy match ambiguous.
     for lo, hi in ((0, best.dest_start), (best.dest_end, len(text))):
         if hi - lo < len(needle) // 2:
             continue
         other = fuzz.partial_ratio_alignment(needle, hay[lo:hi])
-        if other is not None and other.score >= max(threshold, best.score - 1.0):
+        if other is not None and other.score >= max(threshold, best.score - FUZZY_TIE):
             os_, oe = _snap(text, lo + other.dest_start, lo + other.dest_end)
             spans.append((os_, oe))
     spans.sort()

@@ -6,13 +6,16 @@ query) is cheaper than walking parents one query at a time, and it gives every p
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, literal, select
 from sqlalchemy.orm import Session
 
+from qda.coding.rows import Ids, fetch
 from qda.common import parse_uuid
 from qda.db.models import Code
 from qda.errors import AmbiguousError, NotFoundError
@@ -44,26 +47,32 @@ class CodeTree:
 
     @classmethod
     def load(cls, s: Session) -> CodeTree:
-        rows = s.execute(
+        # Raw rows (no ORM, no per-row UUID processing): every action loads the tree.
+        rows = fetch(
+            s,
             select(
                 Code.id, Code.name, Code.kind, Code.parent_id, Code.position, Code.retired,
                 Code.is_core,
-            )
-        ).all()  # fmt: skip
-        nodes = {r[0]: Node(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6])) for r in rows}
+            ),
+        )  # fmt: skip
+        # Sorted once (siblings by position, then name), so children lists come out in
+        # order; raw ids map to UUIDs once each, keyed by the raw string.
+        rows.sort(key=lambda r: (r[4], r[1].casefold()))
+        conv = Ids()
+        by_raw: dict[Any, Node] = {}
+        for r in rows:
+            cid = conv(r[0])
+            parent = conv(r[3]) if r[3] is not None else None
+            by_raw[r[0]] = Node(cid, r[1], r[2], parent, r[4], bool(r[5]), bool(r[6]))
         roots: list[uuid.UUID] = []
-        for n in nodes.values():
-            if n.parent_id is not None and n.parent_id in nodes:
-                nodes[n.parent_id].children.append(n.id)
+        for r in rows:
+            n = by_raw[r[0]]
+            up = by_raw.get(r[3]) if r[3] is not None else None
+            if up is not None:
+                up.children.append(n.id)
             else:
                 roots.append(n.id)
-
-        def key(i: uuid.UUID) -> tuple[int, str]:
-            return (nodes[i].position, nodes[i].name.casefold())
-
-        roots.sort(key=key)
-        for n in nodes.values():
-            n.children.sort(key=key)
+        nodes = {n.id: n for n in by_raw.values()}
         return cls(nodes, roots)
 
     # -- structure -------------------------------------------------------------------
@@ -156,9 +165,7 @@ class CodeTree:
                     self.nodes.values()}  # fmt: skip
             matches = [self.nodes[i] for i, p in full.items() if p == want]
             if not matches:
-                matches = [
-                    self.nodes[i] for i, p in full.items() if p.endswith(PATH_SEP + want)
-                ]
+                matches = [self.nodes[i] for i, p in full.items() if p.endswith(PATH_SEP + want)]
         if not matches and len(text) >= 8 and all(c in "0123456789abcdef-" for c in key):
             prefix = key.replace("-", "")
             matches = [n for n in self.nodes.values() if n.id.hex.startswith(prefix)]
@@ -179,3 +186,36 @@ class CodeTree:
 
     def _path_names(self, cid: uuid.UUID) -> list[str]:
         return [*(self.nodes[a].name for a in reversed(self.ancestors(cid))), self.nodes[cid].name]
+
+
+@functools.cache
+def _ancestry() -> Any:
+    """The code ``:cid`` and its ancestors, root first (built once; it is reused)."""
+    base = select(Code.id, Code.name, Code.parent_id, Code.retired, literal(0).label("depth"))
+    up = base.where(Code.id == bindparam("cid", type_=Uuid)).cte("up", recursive=True)
+    up = up.union_all(
+        select(Code.id, Code.name, Code.parent_id, Code.retired, up.c.depth + 1).join(
+            up, Code.id == up.c.parent_id
+        )
+    )
+    return select(up.c.name, up.c.retired, up.c.depth).order_by(up.c.depth.desc())
+
+
+class Found(NamedTuple):
+    id: uuid.UUID
+    path: str
+    retired: bool
+    name: str
+
+
+def lookup_by_id(s: Session, ref: str) -> Found | None:
+    """The code whose full id is ``ref`` (its path, retired flag and name), in one
+    recursive query up its ancestors (no whole-tree load); None if ``ref`` is not such
+    an id."""
+    uid = parse_uuid(ref or "")
+    if uid is None:
+        return None
+    rows = s.execute(_ancestry(), {"cid": uid}).all()
+    if not rows or len(rows) > 64:  # missing, or a cycle made by hand: use the full tree
+        return None
+    return Found(uid, PATH_SEP.join(r[0] for r in rows), bool(rows[-1][1]), rows[-1][0])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from qda.coding.anchor import DEFAULT_THRESHOLD, locate
 from qda.coding.codes import CODES, CODINGS, MEMO_LINKS, SUGGESTIONS, _next_position, check_origin
-from qda.coding.codetree import CodeTree
+from qda.coding.codetree import CodeTree, lookup_by_id
 from qda.coding.types import CodingInfo
 from qda.coding.views import (
     Action,
@@ -49,9 +49,7 @@ def _span(
     if quote is not None and quote.strip() and has_span:
         raise InvalidInputError("give either a quote or --start/--end, not both")
     if quote is not None and quote.strip():
-        return locate(
-            doc.text, quote, doc=doc.name, threshold=threshold, occurrence=occurrence
-        )
+        return locate(doc.text, quote, doc=doc.name, threshold=threshold, occurrence=occurrence)
     if start is None or end is None:
         raise InvalidInputError("give a quote, or both --start and --end")
     n = len(doc.text)
@@ -119,18 +117,22 @@ def apply_code(
     """Code ``[start, end)`` of a document, or the place where ``quote`` is found."""
     origin = check_origin(origin)
     with action(store, coder, "apply") as a:
-        node = a.tree.resolve(code_ref)
-        if node.retired:
-            raise InvalidInputError(f"{a.tree.path(node.id)!r} is retired; unretire it to use it")
+        # By id (the TUI's way) without loading the whole tree; else by name or path.
+        found = lookup_by_id(a.s, code_ref)
+        if found is not None:
+            code_id, code_path, retired = found.id, found.path, found.retired
+        else:
+            node = a.tree.resolve(code_ref)
+            code_id, code_path, retired = node.id, a.tree.path(node.id), node.retired
+        if retired:
+            raise InvalidInputError(f"{code_path!r} is retired; unretire it to use it")
         doc = resolve_document(a.s, doc_ref)
-        s, e, how, score = _span(
-            doc, start, end, quote, threshold=threshold, occurrence=occurrence
-        )
+        s, e, how, score = _span(doc, start, end, quote, threshold=threshold, occurrence=occurrence)
         cid = _insert_coding(
-            a, node.id, doc, s, e, origin,
+            a, code_id, doc, s, e, origin,
             coding_id=uuid.UUID(str(coding_id)) if coding_id else None,
         )  # fmt: skip
-        info = coding_info(a.s, a.tree, cid, match=how, score=score)
+        info = coding_info(a.s, None, cid, match=how, score=score, code_path=code_path)
         a.summary = f"code {doc.name} {s}-{e} as {info.code_path!r}"
         record_event(
             a.s, coder=a.coder, action="apply", entity_kind="coding", entity_id=cid,
@@ -164,9 +166,7 @@ def invivo(
     of that name already exists at that level it is reused."""
     with action(store, coder, "invivo") as a:
         doc = resolve_document(a.s, doc_ref)
-        s, e, how, score = _span(
-            doc, start, end, quote, threshold=threshold, occurrence=occurrence
-        )
+        s, e, how, score = _span(doc, start, end, quote, threshold=threshold, occurrence=occurrence)
         code_name = " ".join((name or invivo_name(doc.text[s:e])).split())
         if not code_name:
             raise InvalidInputError("the selection has no words to name a code by")

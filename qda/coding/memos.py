@@ -62,7 +62,9 @@ def clean_type(memo_type: str) -> str:
     t = " ".join((memo_type or "free").replace("_", " ").replace("-", " ").split()).lower()
     t = _TYPE_ALIASES.get(t, _TYPE_ALIASES.get(t.replace(" ", ""), t))
     if t not in MEMO_TYPES:
-        raise InvalidInputError(f"unknown memo type {memo_type!r}; use one of {', '.join(MEMO_TYPES)}")
+        raise InvalidInputError(
+            f"unknown memo type {memo_type!r}; use one of {', '.join(MEMO_TYPES)}"
+        )
     return t
 
 
@@ -70,7 +72,9 @@ def clean_kind(kind: str) -> str:
     k = (kind or "").strip().lower()
     k = _KIND_ALIASES.get(k, k)
     if k not in LINK_KINDS:
-        raise InvalidInputError(f"cannot link a memo to {kind!r}; use one of {', '.join(LINK_KINDS)}")
+        raise InvalidInputError(
+            f"cannot link a memo to {kind!r}; use one of {', '.join(LINK_KINDS)}"
+        )
     return k
 
 
@@ -143,22 +147,23 @@ def _labels(s: Session, tree: CodeTree, links: Iterable[tuple[str, uuid.UUID]]) 
             for i, n in s.execute(select(Document.id, Document.name).where(Document.id.in_(ids))):
                 out[(kind, i)] = n
         elif kind == "participant":
-            q = select(Participant.id, Participant.name).where(Participant.id.in_(ids))
-            for i, n in s.execute(q):
+            for i, n in s.execute(
+                select(Participant.id, Participant.name).where(Participant.id.in_(ids))
+            ):
                 out[(kind, i)] = n
         elif kind == "coding":
-            q = (
+            cq = (
                 select(Coding.id, Coding.code_id, Document.name, Coding.start, Coding.end)
                 .join(Document, Document.id == Coding.document_id)
                 .where(Coding.id.in_(ids))
             )
-            for i, code_id, dname, st, en in s.execute(q):
+            for i, code_id, dname, st, en in s.execute(cq):
                 out[(kind, i)] = f"{tree.path(code_id)} @ {dname} {st}-{en}"
         elif kind == "relation":
-            q = select(Relation.id, Relation.source_id, Relation.type, Relation.target_id).where(
+            rq = select(Relation.id, Relation.source_id, Relation.type, Relation.target_id).where(
                 Relation.id.in_(ids)
             )
-            for i, a, t, b in s.execute(q):
+            for i, a, t, b in s.execute(rq):
                 out[(kind, i)] = f"{tree.path(a)} {t} {tree.path(b)}"
         elif kind == "memo":
             for i, title in s.execute(select(Memo.id, Memo.title).where(Memo.id.in_(ids))):
@@ -210,8 +215,8 @@ def _add_links(
     s: Session, tree: CodeTree, mid: uuid.UUID, links: Iterable[LinkSpec]
 ) -> list[dict[str, str]]:
     added = []
-    have = {(k, t) for k, t in s.execute(
-        select(MemoLink.target_kind, MemoLink.target_id).where(MemoLink.memo_id == mid))}  # fmt: skip
+    q = select(MemoLink.target_kind, MemoLink.target_id).where(MemoLink.memo_id == mid)
+    have = {(k, t) for k, t in s.execute(q)}
     for spec in links:
         kind, ref = parse_link(spec)
         tid = resolve_target(s, tree, kind, ref)
@@ -383,7 +388,9 @@ def list_memos(
                 hay = m.title + "\n" + m.body
                 counts = [len(p.findall(hay)) for p in pats]
                 if all(counts):
-                    scored.append((-sum(counts) - 2 * sum(bool(p.search(m.title)) for p in pats), m))
+                    scored.append(
+                        (-sum(counts) - 2 * sum(bool(p.search(m.title)) for p in pats), m)
+                    )
             scored.sort(key=lambda x: x[0])
             memos = [m for _, m in scored]
         return memos
@@ -392,4 +399,3 @@ def list_memos(
 def get_memo(store: Store, ref: str) -> MemoInfo:
     with store.read() as s:
         return _one(s, resolve_memo(s, ref))
-

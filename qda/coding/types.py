@@ -23,7 +23,7 @@ RELATION_TYPES = PARADIGM_ROLES + GENERAL_RELATIONS
 
 class _Plain:
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return asdict(self)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)

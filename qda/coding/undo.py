@@ -24,13 +24,14 @@ from sqlalchemy import Date, Table, Uuid, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qda.common import get_or_create_coder, record_event
+from qda.common import record_event
 from qda.db.engine import Store
 from qda.db.models import Base, Coder, UndoStep
 from qda.db.types import UTCDateTime, utcnow
 from qda.errors import InvalidInputError
 
-HISTORY_LIMIT = 500  # steps kept per coder
+HISTORY_LIMIT = 500  # steps kept per coder (pruned every PRUNE_EVERY steps)
+PRUNE_EVERY = 20
 _CHUNK = 500
 
 
@@ -180,10 +181,10 @@ def _apply(s: Session, ch: dict[str, Any]) -> None:
         rid = uuid.UUID(ch["id"])
         before = load_row(t, ch["before"])
         cols = [t.c[k] for k in before]
-        cur = s.execute(select(*cols).where(t.c.id == rid)).first()
-        if cur is None:
+        now = s.execute(select(*cols).where(t.c.id == rid)).first()
+        if now is None:
             raise _Conflict(f"{_describe_row(t, ch['id'])} is gone")
-        if any(a != b for a, b in zip(cur, before.values(), strict=True)):
+        if any(a != b for a, b in zip(now, before.values(), strict=True)):
             raise _Conflict(f"{_describe_row(t, ch['id'])} was changed")
         s.execute(update(t).where(t.c.id == rid).values(**load_row(t, ch["after"])))
     elif op == "update_many":
@@ -192,9 +193,7 @@ def _apply(s: Session, ch: dict[str, Any]) -> None:
         new = _load_value(col.type, ch["after"])
         ids = [uuid.UUID(i) for i in ch["ids"]]
         for part in _chunks(ids):
-            n = s.scalar(
-                select(func.count()).select_from(t).where(t.c.id.in_(part), col == old)
-            )
+            n = s.scalar(select(func.count()).select_from(t).where(t.c.id.in_(part), col == old))
             if n != len(part):
                 raise _Conflict(f"{len(part) - (n or 0)} {t.name} were changed")
             s.execute(update(t).where(t.c.id.in_(part)).values({col.key: new}))
@@ -206,9 +205,9 @@ def record_step(s: Session, coder: Coder, action: str, summary: str, journal: Jo
     """Save the journal as this coder's newest step; clear the coder's redo stack."""
     if not journal.changes:
         return
-    ut = UndoStep.__table__
+    ut = table("undo_steps")
     s.execute(delete(ut).where(ut.c.coder_id == coder.id, ut.c.state == "undone"))
-    s.execute(
+    step_id = s.execute(
         insert(ut).values(
             coder_id=coder.id,
             action=action,
@@ -217,7 +216,9 @@ def record_step(s: Session, coder: Coder, action: str, summary: str, journal: Jo
             state="done",
             created_at=utcnow(),
         )
-    )
+    ).inserted_primary_key[0]  # type: ignore[attr-defined]
+    if step_id % PRUNE_EVERY:
+        return
     oldest_kept = s.scalar(
         select(ut.c.id)
         .where(ut.c.coder_id == coder.id, ut.c.state == "done")
@@ -227,9 +228,7 @@ def record_step(s: Session, coder: Coder, action: str, summary: str, journal: Jo
     )
     if oldest_kept is not None:
         s.execute(
-            delete(ut).where(
-                ut.c.coder_id == coder.id, ut.c.state == "done", ut.c.id < oldest_kept
-            )
+            delete(ut).where(ut.c.coder_id == coder.id, ut.c.state == "done", ut.c.id < oldest_kept)
         )
 
 
@@ -244,7 +243,12 @@ def _next_step(s: Session, coder: Coder, *, redo: bool) -> UndoStep | None:
 def _run(store: Store, coder_name: str, *, redo: bool, discard: bool = False) -> str | None:
     verb = "redo" if redo else "undo"
     with store.write() as s:
-        coder = get_or_create_coder(s, coder_name)
+        found = s.scalars(
+            select(Coder).where(func.lower(Coder.name) == " ".join(coder_name.split()).lower())
+        ).first()
+        if found is None:
+            return None  # a coder who never did anything here has nothing to undo
+        coder = found
         step = _next_step(s, coder, redo=redo)
         if step is None:
             return None
@@ -316,4 +320,3 @@ def history(store: Store, coder: str, *, limit: int = 50) -> list[dict[str, Any]
             }
             for r in rows
         ]
-

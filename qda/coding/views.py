@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qda.coding.codetree import CodeTree
+from qda.coding.rows import Ids, fetch, no_gc
 from qda.coding.types import CodeInfo, CodingInfo
 from qda.coding.undo import Journal, record_step
 from qda.common import get_or_create_coder, parse_uuid
@@ -56,26 +58,38 @@ def action(store: Store, coder: str, name: str) -> Iterator[Action]:
 # -- codes -----------------------------------------------------------------------------
 
 
+@no_gc
 def code_counts(
     s: Session, code_ids: Iterable[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, tuple[int, int, int]]:
-    """``{code id: (codings, documents, participants)}`` for the code's own codings."""
-    q: Select[Any] = (
-        select(
-            Coding.code_id,
-            func.count(),
-            func.count(distinct(Coding.document_id)),
-            func.count(distinct(Document.participant_id)),
-        )
-        .join(Document, Document.id == Coding.document_id)
-        .group_by(Coding.code_id)
+    """``{code id: (codings, documents, participants)}`` for the code's own codings.
+
+    One grouped scan of the (code, document) index, summed here: several times faster
+    than ``count(DISTINCT ...)`` in SQL on 100,000 codings.
+    """
+    q: Any = select(Coding.code_id, Coding.document_id, func.count()).group_by(
+        Coding.code_id, Coding.document_id
     )
     if code_ids is not None:
         ids = list(code_ids)
         if not ids:
             return {}
         q = q.where(Coding.code_id.in_(ids))
-    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in s.execute(q)}
+    pairs = fetch(s, q)
+    if not pairs:
+        return {}
+    person = dict(fetch(s, select(Document.id, Document.participant_id)))
+    codings: dict[Any, int] = defaultdict(int)
+    docs: dict[Any, int] = defaultdict(int)
+    people: dict[Any, set[Any]] = defaultdict(set)
+    for code, doc, n in pairs:
+        codings[code] += n
+        docs[code] += 1
+        pid = person.get(doc)
+        if pid is not None:
+            people[code].add(pid)
+    conv = Ids()
+    return {conv(c): (codings[c], docs[c], len(people[c])) for c in codings}
 
 
 def code_info(
@@ -138,7 +152,7 @@ def code_snapshot(s: Session, cid: uuid.UUID) -> dict[str, Any]:
 # -- codings ---------------------------------------------------------------------------
 
 
-def coding_query() -> Select[Any]:
+def coding_query() -> Any:
     return (
         select(
             Coding.id, Coding.code_id, Code.name, Coding.document_id, Document.name,
@@ -152,7 +166,9 @@ def coding_query() -> Select[Any]:
     )  # fmt: skip
 
 
-def coding_from_row(tree: CodeTree, r: Any, *, match: str = "span", score: float = 100.0) -> CodingInfo:
+def coding_from_row(
+    tree: CodeTree, r: Any, *, match: str = "span", score: float = 100.0
+) -> CodingInfo:
     return CodingInfo(
         id=str(r[0]),
         code_id=str(r[1]),
@@ -173,10 +189,20 @@ def coding_from_row(tree: CodeTree, r: Any, *, match: str = "span", score: float
 
 
 def coding_info(
-    s: Session, tree: CodeTree, coding_id: uuid.UUID, *, match: str = "span", score: float = 100.0
+    s: Session,
+    tree: CodeTree | None,
+    coding_id: uuid.UUID,
+    *,
+    match: str = "span",
+    score: float = 100.0,
+    code_path: str | None = None,
 ) -> CodingInfo:
+    """One coding as :class:`CodingInfo`; give ``code_path`` to spare the tree."""
     r = s.execute(coding_query().where(Coding.id == coding_id)).one()
-    return coding_from_row(tree, r, match=match, score=score)
+    info = coding_from_row(tree or CodeTree({}, []), r, match=match, score=score)
+    if code_path is not None:
+        info = replace(info, code_path=code_path)
+    return info
 
 
 def resolve_coding(s: Session, ref: str, *, code_id: uuid.UUID | None = None) -> uuid.UUID:

@@ -23,12 +23,12 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from qda import __version__
-from qda.errors import ProjectBusyError, ProjectError
+from qda.errors import ProjectBusyError, ProjectError, QdaError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -132,6 +132,18 @@ def _describe(target: str | os.PathLike[str]) -> str:
     return str(target) if not is_url(target) else str(target).split("@")[-1]
 
 
+def display_target(target: str | os.PathLike[str]) -> str:
+    """A project path, or its URL with the password hidden (for output and reports)."""
+    if not is_url(target):
+        return str(target)
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(str(target)).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: show only what follows the credentials
+        return _describe(target)
+
+
 def check_schema(engine: Engine, target: str | os.PathLike[str]) -> str:
     """Return the project's schema revision; refuse a non-qda or newer-qda database."""
     try:
@@ -140,6 +152,8 @@ def check_schema(engine: Engine, target: str | os.PathLike[str]) -> str:
             raise ProjectError(f"{_describe(target)}: not a qda project")
         rev = current_revision(engine)
     except DBAPIError as exc:
+        if _is_damaged(exc):
+            raise _damaged(target, exc) from exc
         raise ProjectError(f"{_describe(target)}: cannot open: {exc.orig}") from exc
     if rev is None:
         raise ProjectError(f"{_describe(target)}: not a qda project (no schema version)")
@@ -225,6 +239,13 @@ def open_engine(target: str | os.PathLike[str], *, read_only: bool = False) -> E
     if not is_url(target):
         path = Path(target).expanduser().absolute()
         _check_sqlite_file(path)
+        if not read_only:
+            # Look before WAL mode is switched on: that would rewrite another app's file.
+            probe = make_engine(path, read_only=True)
+            try:
+                check_schema(probe, target)
+            finally:
+                probe.dispose()
     engine = make_engine(target, read_only=read_only)
     try:
         if not is_url(target) and read_only:
@@ -243,8 +264,10 @@ def open_engine(target: str | os.PathLike[str], *, read_only: bool = False) -> E
                 path = Path(target).expanduser().absolute()
                 backup_sqlite(path, path.with_name(f"{path.name}.{rev}-{_timestamp()}.bak"))
             upgrade(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:  # OperationalError, DatabaseError ("malformed", "not a database")
         engine.dispose()
+        if _is_damaged(exc):
+            raise _damaged(target, exc) from exc
         raise ProjectError(f"{_describe(target)}: cannot open: {exc.orig}") from exc
     except BaseException:
         engine.dispose()
@@ -255,6 +278,29 @@ def open_engine(target: str | os.PathLike[str], *, read_only: bool = False) -> E
 def _is_busy(exc: BaseException) -> bool:
     msg = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in msg or "database is busy" in msg
+
+
+def _is_damaged(exc: BaseException) -> bool:
+    msg = str(getattr(exc, "orig", exc)).lower()
+    return "malformed" in msg or "not a database" in msg
+
+
+def _damaged(target: str | os.PathLike[str], exc: BaseException) -> ProjectError:
+    return ProjectError(
+        f"{_describe(target)}: damaged database ({getattr(exc, 'orig', exc)}); "
+        "see `qda check` and restore a backup"
+    )
+
+
+def _translate(exc: DBAPIError, target: str) -> QdaError | None:
+    """A busy or damaged database as the one-line error the user should see."""
+    if _is_busy(exc):
+        return ProjectBusyError(
+            f"project busy: another qda is writing to {_describe(target)}; try again in a moment"
+        )
+    if _is_damaged(exc):
+        return _damaged(target, exc)
+    return None
 
 
 @dataclass
@@ -280,18 +326,22 @@ class Store:
         try:
             with self._write.begin() as session:
                 yield session
-        except OperationalError as exc:
-            if _is_busy(exc):
-                raise ProjectBusyError(
-                    f"project busy: another qda is writing to {_describe(self.target)}; "
-                    "try again in a moment"
-                ) from exc
+        except DBAPIError as exc:
+            error = _translate(exc, self.target)
+            if error is not None:
+                raise error from exc
             raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
-            yield session
+        try:
+            with self._read() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            error = _translate(exc, self.target)
+            if error is not None:
+                raise error from exc
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -181,7 +181,7 @@ class Coding(Base):
     __tablename__ = "codings"
     __table_args__ = (
         CheckConstraint('start >= 0 AND start < "end"', name="ck_coding_span"),
-        Index("ix_codings_code", "code_id"),
+        Index("ix_codings_code", "code_id", "document_id"),  # covers per-code counts
         Index("ix_codings_doc_start", "document_id", "start"),
         Index("ix_codings_coder", "coder_id"),
     )
@@ -265,6 +265,22 @@ class Suggestion(Base):
     coding_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("codings.id", ondelete="SET NULL")
     )
+
+
+class SuggestionRule(Base):
+    """An autocoding rule of a code (terms, "only together with" terms, token patterns,
+    all JSON lists); its hits go to the review queue as suggestions, never to codings."""
+
+    __tablename__ = "suggestion_rules"
+    __table_args__ = (Index("ix_suggestion_rules_code", "code_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    code_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    terms: Mapped[str] = mapped_column(Text, default="[]")
+    with_terms: Mapped[str] = mapped_column(Text, default="[]")
+    patterns: Mapped[str] = mapped_column(Text, default="[]")
+    unit: Mapped[str] = mapped_column(String(16), default="sentence")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coders.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Event(Base):

@@ -9,26 +9,30 @@ command is one transaction and the first bad file aborts it.
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qda.common import get_or_create_coder, get_or_create_participant, record_event
-from qda.db.bulk import bulk_insert
+from qda.db.bulk import bulk_insert, table_of
 from qda.db.engine import Store
-from qda.db.models import Coder, Document, Participant, Sentence, Turn
+from qda.db.models import Document, Participant, Sentence, Turn
 from qda.db.types import utcnow
 from qda.documents.readers import TRANSCRIPT_SUFFIXES, ParsedTranscript, read_transcript
 from qda.documents.text import sha256_text
 from qda.errors import ImportFileError
 
 BATCH_FILES = 32
+WORKER_MIN_FILES = 64  # below this, a helper process costs more than it saves
 _PARTICIPANT_FROM_NAME = re.compile(r"^([A-Za-z]{1,4}[-_]?\d{1,5})(?=$|[\W_])")
 _SKIP_NAMES = re.compile(r"(?i)^(readme|licen[cs]e|changelog|notes?)(\..*)?$")
 
@@ -51,6 +55,7 @@ class ImportReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    exchange: list[dict[str, object]] = field(default_factory=list)  # REFI-QDA imports
 
     @property
     def ok(self) -> bool:
@@ -62,6 +67,7 @@ class ImportReport:
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "ignored": self.ignored,
+            "exchange": self.exchange,
         }
 
 
@@ -104,29 +110,68 @@ class _Prepared:
     sentences: list[tuple[int, int, int]]  # (start, end, turn idx)
 
 
-def _prepare(
+def prepare_batch(
     files: list[Path],
     max_bytes: int,
-    report: ImportReport,
-    strict: bool,
     transform: Callable[[str, Path], str] | None = None,
-) -> list[_Prepared]:
+) -> tuple[list[_Prepared], list[dict[str, str]]]:
+    """Read, normalise and split a batch of files: (prepared, skipped with reasons)."""
     from qda.nlp.pipeline import split_regions
 
     parsed: list[tuple[Path, ParsedTranscript]] = []
+    skipped: list[dict[str, str]] = []
     for f in files:
         try:
             parsed.append((f, read_transcript(f, max_bytes=max_bytes, transform=transform)))
         except ImportFileError as exc:
-            if strict:
-                raise
-            report.skipped.append({"path": str(f), "reason": exc.reason})
+            skipped.append({"path": str(f), "reason": exc.reason})
     regions = [[(t.body_start, t.end) for t in pt.turns] for _, pt in parsed]
     sents = list(split_regions([pt.text for _, pt in parsed], regions))
-    return [
+    prepared = [
         _Prepared(path=f, parsed=pt, sha=sha256_text(pt.text), sentences=sents[i])
         for i, (f, pt) in enumerate(parsed)
     ]
+    return prepared, skipped
+
+
+def _prepared_batches(
+    files: list[Path], max_bytes: int, transform: Callable[[str, Path], str] | None
+) -> Iterator[tuple[list[Path], list[_Prepared], list[dict[str, str]]]]:
+    """Prepared batches in order.  A large import prepares them in a helper process
+    (``python -m qda.documents.prepare_worker``), so that reading and sentence
+    splitting of the next batch overlap with storing this one on the other core."""
+    batches = list(_batches(files, BATCH_FILES))
+    use_worker = (
+        transform is None
+        and len(files) >= WORKER_MIN_FILES
+        and os.environ.get("QDA_IMPORT_WORKER", "1") != "0"
+    )
+    if not use_worker:
+        for batch in batches:
+            yield (batch, *prepare_batch(batch, max_bytes, transform))
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qda.documents.prepare_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        try:
+            proc.stdin.write(pickle.dumps((max_bytes, [[str(f) for f in b] for b in batches])))
+            proc.stdin.close()
+        except OSError:
+            pass  # the helper died: every batch is prepared here instead
+        for batch in batches:
+            try:
+                prepared, skipped = pickle.load(proc.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                prepared, skipped = prepare_batch(batch, max_bytes, None)
+            yield batch, prepared, skipped
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 @dataclass
@@ -189,7 +234,7 @@ def _store_one(
     position = state.position + 1
     conn = session.connection()  # Core executemany: no ORM bookkeeping for bulk rows
     conn.execute(
-        insert(Document.__table__),
+        insert(table_of(Document)),
         [
             {
                 "id": doc_id,
@@ -211,7 +256,7 @@ def _store_one(
     turns = prep.parsed.turns
     bulk_insert(
         conn,
-        Turn.__table__,
+        table_of(Turn),
         [
             {
                 "document_id": doc_id,
@@ -227,28 +272,29 @@ def _store_one(
             for i, t in enumerate(turns)
         ],
     )
-    bulk_insert(
-        conn,
-        Sentence.__table__,
-        [
-            {"document_id": doc_id, "idx": i, "turn_idx": ti, "start": st, "end": en}
-            for i, (st, en, ti) in enumerate(prep.sentences)
-        ],
-    )
-    if conn.dialect.name == "sqlite":
-        conn.execute(
-            text(
-                "INSERT INTO sentence_fts (rowid, text, document_id) "
-                'SELECT s.id, substr(d.text, s.start + 1, s."end" - s.start), s.document_id '
-                "FROM sentences s JOIN documents d ON d.id = s.document_id "
-                "WHERE s.document_id = :doc"
-            ),
-            {"doc": doc_id.hex},
+    # Sentence ids are given here (this transaction holds the write lock), so the
+    # full-text rows can use them without reading them back.
+    sqlite = conn.dialect.name == "sqlite"
+    first_id = (conn.exec_driver_sql("SELECT max(id) FROM sentences").scalar() or 0) + 1
+    rows: list[dict[str, object]] = [
+        {"document_id": doc_id, "idx": i, "turn_idx": ti, "start": st, "end": en}
+        for i, (st, en, ti) in enumerate(prep.sentences)
+    ]
+    if sqlite:  # on PostgreSQL the sequence gives the ids (and there is no FTS5 table)
+        for i, row in enumerate(rows):
+            row["id"] = first_id + i
+    bulk_insert(conn, table_of(Sentence), rows)
+    if sqlite and prep.sentences:
+        conn.exec_driver_sql(
+            "INSERT INTO sentence_fts (rowid, text, document_id) VALUES (?, ?, ?)",
+            [
+                (first_id + i, text_[st:en], doc_id.hex)
+                for i, (st, en, _) in enumerate(prep.sentences)
+            ],
         )
-    coder = session.get(Coder, state.coder_id)
     record_event(
         session,
-        coder=coder,
+        coder=state.coder_id,
         action="import",
         entity_kind="document",
         entity_id=doc_id,
@@ -290,20 +336,30 @@ def import_transcripts(
     """
     report = ImportReport()
     files = expand_paths([Path(p) for p in paths], report)
+    refi = [f for f in files if f.suffix.lower() in (".qdpx", ".qdc")]
+    if refi:  # REFI-QDA projects and codebooks go to qda.exchange
+        from qda.exchange.refi_import import import_into_report
+
+        import_into_report(store, refi, report, coder=coder, strict=strict)
+        files = [f for f in files if f not in refi]
     total = len(files)
     done = 0
     state = _ImportState(coder_name=coder, participant=participant, transform=transform)
+    prepared = _prepared_batches(files, max_bytes, transform)
     if strict:
         with store.write() as session:
-            for batch in _batches(files, BATCH_FILES):
-                for prep in _prepare(batch, max_bytes, report, strict=True, transform=transform):
+            for batch, preps, skipped in prepared:
+                if skipped:
+                    raise ImportFileError(skipped[0]["path"], skipped[0]["reason"])
+                for prep in preps:
                     _store_one(session, prep, state, report)
                 done += len(batch)
                 if progress:
                     progress(done, total)
         return report
-    for batch in _batches(files, BATCH_FILES):
-        for prep in _prepare(batch, max_bytes, report, strict=False, transform=transform):
+    for batch, preps, skipped in prepared:
+        report.skipped.extend(skipped)
+        for prep in preps:
             try:
                 with store.write() as session:
                     _store_one(session, prep, state, report)

@@ -22,6 +22,8 @@ TRANSCRIPT_SUFFIXES = TEXT_SUFFIXES | {".docx", ".odt", ".vtt", ".srt"}
 # Limits for the ZIP containers of .docx/.odt (zip bombs).
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+# No transcript has a paragraph this long; splitting one would take minutes and GBs.
+MAX_LINE_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,29 @@ def read_transcript(
         text = normalize(transform(text, path))
     if not text.strip():
         raise ImportFileError(name, "empty file (no text)")
+    longest = _longest_line(text)
+    if longest > MAX_LINE_CHARS:
+        raise ImportFileError(
+            name,
+            f"a single line of {longest:,} characters (limit {MAX_LINE_CHARS:,}): "
+            "not a transcript, or it needs line breaks",
+        )
     if turns is None:
         turns = find_turns(text)
     return ParsedTranscript(text=text, turns=turns, format=fmt, encoding=enc)
+
+
+def _longest_line(text: str) -> int:
+    if len(text) <= MAX_LINE_CHARS:
+        return len(text)  # no line can be over the limit: skip the scan
+    longest = pos = 0
+    while True:
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        longest = max(longest, end - pos)
+        if nl < 0:
+            return longest
+        pos = nl + 1
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -99,6 +121,9 @@ def check_zip(path: Path) -> None:
             total = 0
             for info in zf.infolist():
                 total += info.file_size
+                member = info.filename.replace("\\", "/")
+                if member.startswith("/") or ".." in member.split("/") or ":" in member:
+                    raise ImportFileError(str(path), "suspicious archive (a path escaping it)")
                 if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
                     raise ImportFileError(str(path), "suspicious archive (compression ratio)")
             if total > MAX_UNZIPPED_BYTES:

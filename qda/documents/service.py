@@ -201,14 +201,24 @@ def show_document(store: Store, ref: str) -> DocumentView:
                 end_ms=r.end_ms,
                 text=t[r.start : r.end],
             )
-            for r in s.scalars(select(Turn).where(Turn.document_id == doc.id).order_by(Turn.idx))
-        ]
+            # Columns, not ORM entities: 5-6x faster on a long transcript (TUI open time).
+            for r in s.execute(
+                select(
+                    Turn.idx, Turn.start, Turn.end, Turn.body_start, Turn.speaker,
+                    Turn.is_interviewer, Turn.start_ms, Turn.end_ms,
+                )
+                .where(Turn.document_id == doc.id)
+                .order_by(Turn.idx)
+            )
+        ]  # fmt: skip
         sentences = [
             SentenceView(
                 idx=r.idx, turn=r.turn_idx, start=r.start, end=r.end, text=t[r.start : r.end]
             )
-            for r in s.scalars(
-                select(Sentence).where(Sentence.document_id == doc.id).order_by(Sentence.idx)
+            for r in s.execute(
+                select(Sentence.idx, Sentence.turn_idx, Sentence.start, Sentence.end)
+                .where(Sentence.document_id == doc.id)
+                .order_by(Sentence.idx)
             )
         ]
         return DocumentView(
@@ -341,7 +351,7 @@ def _search_portable(
 
 
 def project_info(store: Store) -> dict[str, Any]:
-    from qda.db.engine import current_revision
+    from qda.db.engine import current_revision, display_target
 
     with store.read() as s:
         info = {k: v for k, v in s.execute(select(ProjectInfo.key, ProjectInfo.value))}
@@ -351,7 +361,7 @@ def project_info(store: Store) -> dict[str, Any]:
 
         return {
             "name": info.get("name"),
-            "project": store.target,
+            "project": display_target(store.target),
             "backend": store.dialect,
             "schema": current_revision(store.engine),
             "created_at": info.get("created_at"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from qda.documents.text import DecodeError, decode
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class OffsetMap:
         collapsed = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.text = unicodedata.normalize("NFC", collapsed)
         nfc_same = self.text == collapsed
-        counts_astral = scheme.units == "utf16" and _ASTRAL.search(raw) is not None
+        counts_astral = scheme.units == "utf16" and ASTRAL.search(raw) is not None
         self._mode = "general"
         if nfc_same and not counts_astral:
             if "\r" not in raw:
@@ -150,11 +150,10 @@ class OffsetMap:
         if self._mode == "crlf2":
             return u - bisect.bisect_left(self._cr, u)
         k = bisect.bisect_left(self._starts, u)
-        if self._starts[k] == u:
-            # several raw characters can start at u (a zero-width CR): take the first
-            c = self._cols[k]
-        else:
-            c = self._cols[k] if end else self._cols[k - 1]
+        # several raw characters can start at u (a zero-width CR): bisect takes the first;
+        # inside a character (a surrogate pair), a start rounds down and an end up
+        exact = self._starts[k] == u
+        c = self._cols[k] if exact or end else self._cols[k - 1]
         if self._nfc_floor is None or self._nfc_ceil is None:
             return c
         return self._nfc_ceil[c] if end else self._nfc_floor[c]
@@ -165,11 +164,7 @@ class UnitWriter:
 
     def __init__(self, text: str) -> None:
         self._nl = [m.start() for m in re.finditer("\n", text)]
-        self._astral = [m.start() for m in _ASTRAL.finditer(text)]
+        self._astral = [m.start() for m in ASTRAL.finditer(text)]
 
     def units(self, index: int) -> int:
-        return (
-            index
-            + bisect.bisect_left(self._nl, index)
-            + bisect.bisect_left(self._astral, index)
-        )
+        return index + bisect.bisect_left(self._nl, index) + bisect.bisect_left(self._astral, index)

@@ -39,7 +39,7 @@ class RCode:
     note_refs: list[uuid.UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RCoding:
     id: uuid.UUID
     code: uuid.UUID | None
@@ -48,7 +48,7 @@ class RCoding:
     note_refs: list[uuid.UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RSelection:
     id: uuid.UUID
     name: str
@@ -147,14 +147,11 @@ class RProject:
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
-    return [c for c in el if local(c.tag) == name]
+    return list(el.iterchildren("{*}" + name))  # any namespace, or none
 
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:
-    for c in el:
-        if local(c.tag) == name:
-            return c
-    return None
+    return next(el.iterchildren("{*}" + name), None)
 
 
 def _text(el: etree._Element, name: str) -> str:
@@ -164,19 +161,19 @@ def _text(el: etree._Element, name: str) -> str:
 
 def _refs(el: etree._Element, name: str, attr: str = "targetGUID") -> list[uuid.UUID]:
     out = []
-    for c in el:
-        if local(c.tag) == name:
-            g = parse_guid(c.get(attr) or c.get("guid"))
-            if g is not None:
-                out.append(g)
+    for c in el.iterchildren("{*}" + name):
+        g = parse_guid(c.get(attr) or c.get("guid"))
+        if g is not None:
+            out.append(g)
     return out
 
 
-def _int(el: etree._Element, attr: str, where: str) -> int:
+def _int(el: etree._Element, attr: str) -> int:
     raw = el.get(attr)
     try:
-        return int(str(raw).strip())
-    except ValueError:
+        return int(raw or "")
+    except (TypeError, ValueError):
+        where = f"{local(el.tag)} {el.get('guid')}"
         raise ValueError(f"{where}: {attr}={raw!r} is not a whole number") from None
 
 
@@ -219,7 +216,8 @@ def _codes(parent_el: etree._Element, project: RProject, max_depth: int) -> None
 
 
 def _value(el: etree._Element) -> RVariableValue:
-    var = parse_guid((_child(el, "VariableRef") or el).get("targetGUID"))
+    ref = _child(el, "VariableRef")
+    var = parse_guid((ref if ref is not None else el).get("targetGUID"))
     for c in el:
         name = local(c.tag)
         if name.endswith("Value") and name != "VariableValue":
@@ -227,19 +225,56 @@ def _value(el: etree._Element) -> RVariableValue:
     return RVariableValue(var, "Text", "")
 
 
-def _codings(el: etree._Element) -> list[RCoding]:
-    out = []
-    for c in _children(el, "Coding"):
-        out.append(
-            RCoding(
-                id=_need_guid(c, "coding"),
-                code=next(iter(_refs(c, "CodeRef")), None),
-                user=parse_guid(c.get("creatingUser")),
-                created=parse_datetime(c.get("creationDateTime")),
-                note_refs=_refs(c, "NoteRef"),
-            )
-        )
-    return out
+def _coding(c: etree._Element) -> RCoding:
+    code: uuid.UUID | None = None
+    notes: list[uuid.UUID] = []
+    for ref in c:  # CodeRef, then NoteRefs: one pass
+        tag = ref.tag
+        if not isinstance(tag, str):
+            continue
+        if tag.endswith("CodeRef") and code is None:
+            code = parse_guid(ref.get("targetGUID"))
+        elif tag.endswith("NoteRef"):
+            g = parse_guid(ref.get("targetGUID"))
+            if g is not None:
+                notes.append(g)
+    return RCoding(
+        id=_need_guid(c, "coding"),
+        code=code,
+        user=parse_guid(c.get("creatingUser")),
+        created=parse_datetime(c.get("creationDateTime")),
+        note_refs=notes,
+    )
+
+
+def _selection(s: etree._Element) -> RSelection:
+    """A PlainTextSelection; its children read in one pass (100,000 of them in a big file)."""
+    desc = ""
+    codings: list[RCoding] = []
+    notes: list[uuid.UUID] = []
+    for ch in s:
+        tag = ch.tag
+        if not isinstance(tag, str):
+            continue
+        if tag.endswith("}Coding") or tag == "Coding":
+            codings.append(_coding(ch))
+        elif tag.endswith("NoteRef"):
+            g = parse_guid(ch.get("targetGUID"))
+            if g is not None:
+                notes.append(g)
+        elif tag.endswith("Description"):
+            desc = ch.text or ""
+    return RSelection(
+        id=_need_guid(s, "selection"),
+        name=s.get("name") or "",
+        start=_int(s, "startPosition"),
+        end=_int(s, "endPosition"),
+        user=parse_guid(s.get("creatingUser")),
+        created=parse_datetime(s.get("creationDateTime")),
+        description=desc,
+        codings=codings,
+        note_refs=notes,
+    )
 
 
 def _source(el: etree._Element, kind: str) -> RSource:
@@ -248,22 +283,8 @@ def _source(el: etree._Element, kind: str) -> RSource:
     content = _child(el, "PlainTextContent") if is_text else None
     selections: list[RSelection] = []
     if is_text:
-        for s in _children(el, "PlainTextSelection"):
-            where = f"selection {s.get('guid')}"
-            selections.append(
-                RSelection(
-                    id=_need_guid(s, "selection"),
-                    name=s.get("name") or "",
-                    start=_int(s, "startPosition", where),
-                    end=_int(s, "endPosition", where),
-                    user=parse_guid(s.get("creatingUser")),
-                    created=parse_datetime(s.get("creationDateTime")),
-                    description=_text(s, "Description"),
-                    codings=_codings(s),
-                    note_refs=_refs(s, "NoteRef"),
-                )
-            )
-    n_codings = sum(1 for c in el.iter() if local(c.tag) == "Coding")
+        selections = [_selection(s) for s in el.iterchildren("{*}PlainTextSelection")]
+    n_codings = sum(1 for _ in el.iter("{*}Coding"))
     name = (el.get("name") or "").strip()
     return RSource(
         id=_need_guid(el, "source"),
@@ -378,7 +399,7 @@ def _parse(root: etree._Element, kind: str, name: str, max_code_depth: int) -> R
         elif tag == "Description":
             p.description = top.text or ""
         elif tag == "NoteRef":
-            g = parse_guid(top.get("targetGUID"))
-            if g is not None:
-                p.note_refs.append(g)
+            ref = parse_guid(top.get("targetGUID"))
+            if ref is not None:
+                p.note_refs.append(ref)
     return p

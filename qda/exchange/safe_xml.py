@@ -40,7 +40,8 @@ def parse_xml(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> etr
     """The root element of ``data``; :class:`ImportFileError` for anything unsafe or broken."""
     if len(data) > limits.max_xml_bytes:
         raise ImportFileError(
-            name, f"XML too large ({len(data) / MiB:.0f} MB, limit {limits.max_xml_bytes / MiB:.0f})"
+            name,
+            f"XML too large ({len(data) / MiB:.0f} MB, limit {limits.max_xml_bytes / MiB:.0f})",
         )
     if _DOCTYPE.search(_prolog_text(data)):
         raise ImportFileError(name, "XML with a DTD or entity declarations is refused")
@@ -70,11 +71,9 @@ def parse_xml(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> etr
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
         raise ImportFileError(name, "XML with a DTD or entity declarations is refused")
-    count = 0
-    for el in root.iter():
+    for count, el in enumerate(root.iter(), start=1):
         if isinstance(el, etree._Entity):
             raise ImportFileError(name, "XML with entity references is refused")
-        count += 1
         if count > limits.max_xml_elements:
             raise ImportFileError(name, f"XML has more than {limits.max_xml_elements} elements")
     return root

@@ -88,9 +88,7 @@ class SafeZip:
         for info in infos:
             why = unsafe_name_reason(info.filename)
             if why is not None:
-                raise self._fail(
-                    f"unsafe path {info.filename!r} in the archive ({why}): refused"
-                )
+                raise self._fail(f"unsafe path {info.filename!r} in the archive ({why}): refused")
 
     def __enter__(self) -> SafeZip:
         return self

@@ -9,6 +9,7 @@ and never downloaded.  spaCy is imported lazily: the CLI starts without it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -131,7 +132,7 @@ def split_regions(
                 cuts.append(starts[j])
                 j += 1
             cuts.append(hi)
-            for a, b in zip(cuts, cuts[1:], strict=False):
+            for a, b in itertools.pairwise(cuts):
                 while a < b and text[a].isspace():
                     a += 1
                 while b > a and text[b - 1].isspace():

@@ -27,17 +27,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
 
 from qda.db.engine import Store, is_url
-from qda.db.models import Document, Participant, Sentence, Turn
 from qda.errors import InvalidInputError
-from qda.suggest.text import _HEDGE_BEFORE_OF, _TOKEN, TOKENIZER_VERSION, lemmatizer
+from qda.suggest.text import (
+    _HEDGE_BEFORE_OF,
+    _TOKEN,
+    TOKENIZER_VERSION,
+    _lower_keep_length,
+    lemmatizer,
+)
 
 UNITS = ("sentence", "turn")
 K1 = 1.2
-B = 0.75
-_FORMAT = 1
+#: BM25's length normalisation per unit.  Turns vary in length like documents do
+#: (0.75, the usual value); sentences are short and alike, and normalising them
+#: makes a formula such as "Thanks for listening." outrank a sentence that says more
+#: with the same word (the short-sentence bias TF-IDF shows here), so none (0).
+B_BY_UNIT = {"sentence": 0.0, "turn": 0.75}
+_FORMAT = 4
 
 _cache: dict[tuple[str, str], UnitIndex] = {}
 _cache_lock = threading.Lock()
@@ -58,6 +66,7 @@ class UnitIndex:
     u_end: np.ndarray
     u_interviewer: np.ndarray
     u_len: np.ndarray
+    u_group: np.ndarray
     p_ptr: np.ndarray
     p_unit: np.ndarray
     p_w: np.ndarray
@@ -69,6 +78,7 @@ class UnitIndex:
     idf: np.ndarray = field(init=False)
     term_ids: dict[str, int] = field(init=False)
     doc_index: dict[str, int] = field(init=False)
+    doc_lo: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
         n = max(len(self.u_doc), 1)
@@ -76,6 +86,9 @@ class UnitIndex:
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.term_ids = {t: i for i, t in enumerate(self.vocab)}
         self.doc_index = {d: i for i, d in enumerate(self.doc_ids)}
+        # units are in reading order, grouped by document: document d is doc_lo[d]:doc_lo[d+1]
+        bounds = np.arange(len(self.doc_ids) + 1, dtype=self.u_doc.dtype)
+        self.doc_lo = self.u_doc.searchsorted(bounds, side="left").tolist()
 
     # -- facts ----------------------------------------------------------------------
     @property
@@ -89,7 +102,8 @@ class UnitIndex:
     def nbytes(self) -> int:
         """Memory held by the arrays (the Python vocabulary and dicts come on top)."""
         arrays = (
-            self.u_doc, self.u_start, self.u_end, self.u_interviewer, self.u_len, self.p_ptr,
+            self.u_doc, self.u_start, self.u_end, self.u_interviewer, self.u_len, self.u_group,
+            self.p_ptr,
             self.p_unit, self.p_w, self.f_ptr, self.f_term, self.f_tf, self.df, self.cf,
             self.idf,
         )  # fmt: skip
@@ -102,7 +116,7 @@ class UnitIndex:
             "units": self.n_units,
             "documents": len(self.doc_ids),
             "terms": len(self.vocab),
-            "postings": int(len(self.p_unit)),
+            "postings": len(self.p_unit),
             "tokens": self.n_tokens,
             "array_mb": round(self.nbytes() / 1e6, 2),
         }
@@ -131,7 +145,59 @@ class UnitIndex:
         d = self.doc_index.get(doc_id)
         if d is None:
             return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(self.u_doc == d)
+        return np.arange(self.doc_lo[d], self.doc_lo[d + 1])
+
+    def whole_unit_vectors(
+        self, docs: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> tuple[np.ndarray, int, np.ndarray]:
+        """For spans ``(doc number, start, end)``: which are exactly one or more whole
+        units of their document (white space between units aside), and the sum of those
+        spans' vectors (``1 + ln tf``, L2-normalised each), all in numpy.
+
+        Returns ``(sum over the vocabulary, spans with a non-empty vector, exact mask)``.
+        """
+        v = max(len(self.vocab), 1)
+        n = len(self.u_start)
+        total = np.zeros(len(self.vocab), dtype=np.float64)
+        ok = docs >= 0
+        if n == 0:
+            return total, 0, ok & False
+        key = self._unit_keys()
+        lo = np.searchsorted(key, (docs << 32) | starts, side="left")
+        hi = np.searchsorted(key, (docs << 32) | ends, side="left")
+        a = np.minimum(lo, n - 1)
+        b1 = np.clip(hi - 1, 0, n - 1)
+        ok &= hi > lo
+        ok &= (self.u_start[a] == starts) & (self.u_end[b1] == ends)
+        ok &= (self.u_doc[a] == docs) & (self.u_doc[b1] == docs)
+        seg = np.flatnonzero(ok)
+        if seg.size == 0:
+            return total, 0, ok
+        p0, p1 = self.f_ptr[lo[seg]], self.f_ptr[hi[seg]]
+        lengths = (p1 - p0).astype(np.int64)
+        if int(lengths.sum()) == 0:
+            return total, 0, ok
+        owner = np.repeat(np.arange(seg.size, dtype=np.int64), lengths)
+        offs = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
+        pos = np.repeat(p0, lengths) + offs
+        pairs, inv = np.unique(owner * v + self.f_term[pos], return_inverse=True)
+        counts = np.bincount(inv, weights=self.f_tf[pos].astype(np.float64))
+        w = 1.0 + np.log(counts)
+        who = pairs // v
+        norms = np.sqrt(np.bincount(who, weights=w * w, minlength=seg.size))
+        w /= norms[who]
+        np.add.at(total, pairs % v, w)
+        return total, int(np.count_nonzero(norms)), ok
+
+    def _unit_keys(self) -> np.ndarray:
+        """``doc << 32 | start`` of every unit: sorted, for finding spans in one search."""
+        keys: np.ndarray | None = getattr(self, "_keys_cache", None)
+        if keys is None:
+            keys = (self.u_doc.astype(np.int64) << 32) | self.u_start.astype(np.int64)
+            self._keys_cache = keys
+        return keys
 
     def term_vector(self, lemmas: Iterable[str]) -> dict[int, int]:
         """Counts of the known terms among ``lemmas`` (unknown lemmas are ignored)."""
@@ -145,9 +211,7 @@ class UnitIndex:
     # -- persistence ----------------------------------------------------------------
     def _arrays(self) -> dict[str, np.ndarray]:
         return {
-            "meta": np.array(
-                json.dumps({"format": _FORMAT, "key": self.key, "unit": self.unit})
-            ),
+            "meta": np.array(json.dumps({"format": _FORMAT, "key": self.key, "unit": self.unit})),
             "doc_ids": np.array(self.doc_ids, dtype=str),
             "doc_names": np.array(self.doc_names, dtype=str),
             "doc_participants": np.array(self.doc_participants, dtype=str),
@@ -157,6 +221,7 @@ class UnitIndex:
             "u_end": self.u_end,
             "u_interviewer": self.u_interviewer,
             "u_len": self.u_len,
+            "u_group": self.u_group,
             "p_ptr": self.p_ptr,
             "p_unit": self.p_unit,
             "p_w": self.p_w,
@@ -203,113 +268,171 @@ class UnitIndex:
 # -- building ---------------------------------------------------------------------------
 
 
-def content_key(store: Store, unit: str) -> str:
-    """A hash of everything the index depends on: documents, units, tokenizer."""
+_keys: dict[tuple[str, tuple[Any, ...]], str] = {}
+
+
+def content_key(store: Store) -> str:
+    """A hash of everything the indexes depend on: documents, sentences, turns, tokenizer.
+
+    A document's text never changes after import, and its sentences and turns are
+    written once with it (new rows, new ids); so the hash is computed from every
+    document's id and text hash, and remembered for as long as the number of documents
+    and the newest sentence and turn ids stay the same (three cheap queries).
+    """
     with store.read() as s:
-        docs = s.execute(select(Document.id, Document.sha256).order_by(Document.id)).all()
-        model: Any = Sentence if unit == "sentence" else Turn
-        count, top = s.execute(select(func.count(), func.max(model.id))).one()
+        conn = s.connection()
+        stamp = tuple(
+            conn.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM documents), (SELECT max(id) FROM sentences), "
+                "(SELECT max(id) FROM turns)"
+            ).one()
+        )
+        known = _keys.get((store.target, stamp))
+        if known is not None:
+            return known
+        docs = conn.exec_driver_sql("SELECT id, sha256 FROM documents").fetchall()
     h = hashlib.sha256()
-    h.update(f"{TOKENIZER_VERSION}|{_FORMAT}|{unit}|{count}|{top}|".encode())
-    for did, sha in docs:
-        h.update(f"{did.hex}:{sha};".encode())
-    return h.hexdigest()
+    h.update(f"{TOKENIZER_VERSION}|{_FORMAT}|{stamp[1]}|{stamp[2]}|".encode())
+    for did, sha in sorted((_hex(d), sha) for d, sha in docs):
+        h.update(f"{did}:{sha};".encode())
+    key = h.hexdigest()
+    with _cache_lock:
+        if len(_keys) > 64:
+            _keys.clear()
+        _keys[(store.target, stamp)] = key
+    return key
 
 
-def _load_units(store: Store, unit: str) -> tuple[list[tuple[str, str, str, str]], list[Any]]:
-    """Documents ``(id, name, participant, text)`` and unit rows ``(doc, start, end, iv)``."""
+def _hex(raw: Any) -> str:
+    """A uuid as the 32 hex digits SQLite stores, from however the driver returns it."""
+    return raw.hex if isinstance(raw, uuid.UUID) else str(raw).replace("-", "").lower()
+
+
+def _load(store: Store) -> tuple[list[tuple[str, str, str, str]], list[list[Any]], list[Any]]:
+    """Documents ``(id, name, participant, text)`` in reading order, each document's
+    sentences ``(start, end, turn idx)`` by offset, and turns ``(doc, idx, body, end, iv)``.
+
+    Raw driver rows: converting 100,000s of uuids through the ORM would cost seconds.
+    """
     with store.read() as s:
-        docs = s.execute(
-            select(Document.id, Document.name, Participant.name, Document.text)
-            .outerjoin(Participant, Participant.id == Document.participant_id)
-            .order_by(Document.position, Document.name, Document.id)
-        ).all()
-        if unit == "sentence":
-            rows = s.execute(
-                select(
-                    Sentence.document_id,
-                    Sentence.start,
-                    Sentence.end,
-                    func.coalesce(Turn.is_interviewer, False),
-                )
-                .outerjoin(
-                    Turn,
-                    (Turn.document_id == Sentence.document_id) & (Turn.idx == Sentence.turn_idx),
-                )
-                .order_by(Sentence.document_id, Sentence.start)
-            ).all()
-        else:
-            rows = s.execute(
-                select(Turn.document_id, Turn.body_start, Turn.end, Turn.is_interviewer).order_by(
-                    Turn.document_id, Turn.start
-                )
-            ).all()
-    return [(str(d[0]), d[1], d[2] or "", d[3]) for d in docs], list(rows)
+        cur = s.connection().connection.cursor()  # the DBAPI cursor: no per-row processing
+        try:
+            cur.execute(
+                "SELECT d.id, d.name, p.name, d.text FROM documents d "
+                "LEFT JOIN participants p ON p.id = d.participant_id "
+                "ORDER BY d.position, d.name, d.id"
+            )
+            docs = cur.fetchall()
+            pos = {_hex(d[0]): i for i, d in enumerate(docs)}
+            if docs and not isinstance(docs[0][0], str):
+                pos.update({d[0]: i for i, d in enumerate(docs)})  # native uuid values
+            per_doc: list[list[Any]] = [[] for _ in docs]
+            cur.execute('SELECT document_id, start, "end", turn_idx FROM sentences')
+            for did, start, end, tidx in cur.fetchall():
+                per_doc[pos[did]].append((start, end, tidx))
+            cur.execute('SELECT document_id, idx, body_start, "end", is_interviewer FROM turns')
+            turns = [(pos[r[0]], r[1], r[2], r[3], r[4]) for r in cur.fetchall()]
+        finally:
+            cur.close()
+    for sents in per_doc:
+        sents.sort()
+    turns.sort(key=lambda r: (r[0], r[2]))
+    out_docs = [(str(uuid.UUID(_hex(d[0]))), d[1], d[2] or "", d[3]) for d in docs]
+    return out_docs, per_doc, turns
 
 
-def build_index(store: Store, unit: str = "sentence", key: str | None = None) -> UnitIndex:
-    """Tokenize every unit of the project and build the BM25 arrays."""
-    if unit not in UNITS:
-        raise InvalidInputError(f"unknown unit {unit!r}: use sentence or turn")
-    key = key or content_key(store, unit)
-    docs, rows = _load_units(store, unit)
-    doc_pos = {uuid.UUID(d[0]): i for i, d in enumerate(docs)}
-    texts = [d[3] for d in docs]
+def build_indexes(store: Store, key: str | None = None) -> dict[str, UnitIndex]:
+    """Tokenize every sentence once; build the sentence index and the turn index.
+
+    A turn's words are its sentences' words (sentences never cross a turn's edge);
+    each sentence knows its turn (``u_group``), for scoring a sentence in its context.
+    Units are in reading order (documents as listed, then by offset).
+    """
+    key = key or content_key(store)
+    docs, per_doc, turn_rows = _load(store)
+    turn_of: dict[tuple[int, int], int] = {}
+    t_doc: list[int] = []
+    t_start: list[int] = []
+    t_end: list[int] = []
+    t_iv: list[bool] = []
+    for d, tidx, body, end, iv in turn_rows:
+        turn_of[(d, tidx)] = len(t_doc)
+        t_doc.append(d)
+        t_start.append(body)
+        t_end.append(end)
+        t_iv.append(bool(iv))
 
     lem = lemmatizer()
     vocab: list[str] = []
     term_of_lemma: dict[str, int] = {}
     word_term: dict[str, int] = {}  # surface word -> term id, -1 for a stop word
 
-    n = len(rows)
+    def resolve(w: str) -> int:
+        lm = lem.lemma(w)
+        t = -1
+        if lm is not None:
+            t = term_of_lemma.get(lm, -1)
+            if t < 0:
+                t = len(vocab)
+                vocab.append(lm)
+                term_of_lemma[lm] = t
+        word_term[w] = t
+        return t
+
+    n = sum(len(x) for x in per_doc)
     u_doc = np.empty(n, dtype=np.int32)
     u_start = np.empty(n, dtype=np.int32)
     u_end = np.empty(n, dtype=np.int32)
-    u_iv = np.empty(n, dtype=np.bool_)
+    u_group = np.empty(n, dtype=np.int32)
     tok_terms: list[int] = []
     tok_counts = np.zeros(n, dtype=np.int64)
-    finditer = _TOKEN.findall
-    hedges = _HEDGE_BEFORE_OF
-    for u, (did, start, end, iv) in enumerate(rows):
-        d = doc_pos[did]
-        u_doc[u] = d
-        u_start[u] = start
-        u_end[u] = end
-        u_iv[u] = bool(iv)
-        words = finditer(texts[d][start:end].lower())
-        before = len(tok_terms)
-        for i, w in enumerate(words):
-            t = word_term.get(w)
-            if t is None:
-                lm = lem.lemma(w)
-                if lm is None:
-                    t = -1
-                else:
-                    t = term_of_lemma.get(lm, -1)
-                    if t < 0:
-                        t = len(vocab)
-                        vocab.append(lm)
-                        term_of_lemma[lm] = t
-                word_term[w] = t
-            if t < 0:
-                continue
-            if w in hedges and i + 1 < len(words) and words[i + 1] == "of":
-                continue
-            tok_terms.append(t)
-        tok_counts[u] = len(tok_terms) - before
+    findall = _TOKEN.findall
+    get = word_term.get
+    u = 0
+    for d, sents in enumerate(per_doc):
+        text = docs[d][3]
+        low = text.lower() if len(text.lower()) == len(text) else _lower_keep_length(text)
+        for start, end, tidx in sents:
+            u_doc[u] = d
+            u_start[u] = start
+            u_end[u] = end
+            g = turn_of.get((d, tidx)) if tidx is not None else None
+            if g is None:  # a sentence outside every turn is a turn of its own
+                g = len(t_doc)
+                t_doc.append(d)
+                t_start.append(start)
+                t_end.append(end)
+                t_iv.append(False)
+            u_group[u] = g
+            words = findall(low, start, end)
+            ids = [get(w, -2) for w in words]
+            if -2 in ids:
+                ids = [resolve(w) if i == -2 else i for w, i in zip(words, ids, strict=True)]
+            if "of" in words and ("sort" in words or "kind" in words):
+                for i in range(len(words) - 1):  # "sort of", "kind of": hedges
+                    if words[i] in _HEDGE_BEFORE_OF and words[i + 1] == "of":
+                        ids[i] = -1
+            kept = [i for i in ids if i >= 0]
+            tok_terms.extend(kept)
+            tok_counts[u] = len(kept)
+            u += 1
 
-    return _assemble(
-        key=key,
-        unit=unit,
-        docs=docs,
-        vocab=vocab,
-        u_doc=u_doc,
-        u_start=u_start,
-        u_end=u_end,
-        u_iv=u_iv,
-        tok_terms=np.asarray(tok_terms, dtype=np.int64),
-        tok_counts=tok_counts,
-    )
+    terms = np.asarray(tok_terms, dtype=np.int64)
+    tok_sent = np.repeat(np.arange(n, dtype=np.int64), tok_counts)
+    iv_arr = np.asarray(t_iv, dtype=np.bool_)
+    sentence = _assemble(
+        key=key, unit="sentence", docs=docs, vocab=vocab, u_doc=u_doc, u_start=u_start,
+        u_end=u_end, u_iv=iv_arr[u_group] if n else np.zeros(0, np.bool_), u_group=u_group,
+        tok_terms=terms, tok_units=tok_sent,
+    )  # fmt: skip
+    nt = len(t_doc)
+    turn = _assemble(
+        key=key, unit="turn", docs=docs, vocab=vocab, u_doc=np.asarray(t_doc, np.int32),
+        u_start=np.asarray(t_start, np.int32), u_end=np.asarray(t_end, np.int32), u_iv=iv_arr,
+        u_group=np.arange(nt, dtype=np.int32), tok_terms=terms,
+        tok_units=u_group.astype(np.int64)[tok_sent],
+    )  # fmt: skip
+    return {"sentence": sentence, "turn": turn}
 
 
 def _assemble(
@@ -322,21 +445,22 @@ def _assemble(
     u_start: np.ndarray,
     u_end: np.ndarray,
     u_iv: np.ndarray,
+    u_group: np.ndarray,
     tok_terms: np.ndarray,
-    tok_counts: np.ndarray,
+    tok_units: np.ndarray,
 ) -> UnitIndex:
     n = len(u_doc)
     v = max(len(vocab), 1)
-    tok_units = np.repeat(np.arange(n, dtype=np.int64), tok_counts)
     pairs, tf = np.unique(tok_units * v + tok_terms, return_counts=True)  # unit-major
     f_unit = (pairs // v).astype(np.int64)
     f_term = (pairs % v).astype(np.int32)
     f_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(f_unit, minlength=n), out=f_ptr[1:])
-    u_len = tok_counts.astype(np.float32)
+    u_len = np.bincount(tok_units, minlength=n).astype(np.float32)
     avgdl = float(u_len.mean()) if n and u_len.sum() > 0 else 1.0
     tf32 = tf.astype(np.float32)
-    norm = K1 * (1.0 - B + B * u_len[f_unit] / avgdl)
+    b = B_BY_UNIT[unit]
+    norm = K1 * (1.0 - b + b * u_len[f_unit] / avgdl)
     w_fwd = (tf32 * (K1 + 1.0) / (tf32 + norm)).astype(np.float32)
     order = np.argsort(f_term, kind="stable")  # term-major, units ascending within a term
     p_unit = f_unit[order].astype(np.int32)
@@ -357,6 +481,7 @@ def _assemble(
         u_end=u_end,
         u_interviewer=u_iv,
         u_len=u_len,
+        u_group=u_group,
         p_ptr=p_ptr,
         p_unit=p_unit,
         p_w=p_w,
@@ -379,25 +504,44 @@ def get_index(store: Store, unit: str = "sentence", *, use_sidecar: bool = True)
     """The project's current index: from memory, else the sidecar, else built (and saved)."""
     if unit not in UNITS:
         raise InvalidInputError(f"unknown unit {unit!r}: use sentence or turn")
-    key = content_key(store, unit)
-    ck = (store.target, unit)
+    key = content_key(store)
     with _cache_lock:
-        idx = _cache.get(ck)
+        idx = _cache.get((store.target, unit))
     if idx is not None and idx.key == key:
         return idx
     path = sidecar_path(store.target, unit) if use_sidecar else None
     idx = UnitIndex.load(path, key, unit) if path is not None and path.exists() else None
-    if idx is None:
-        idx = build_index(store, unit, key)
-        if path is not None:
-            idx.save(path)
+    if idx is not None:
+        with _cache_lock:
+            _cache[(store.target, unit)] = idx
+        return idx
+    built = build_indexes(store, key)
     with _cache_lock:
-        _cache[ck] = idx
-    return idx
+        for u, ix in built.items():
+            _cache[(store.target, u)] = ix
+    for u, ix in built.items():
+        p = sidecar_path(store.target, u) if use_sidecar else None
+        if p is not None:
+            ix.save(p)
+    return built[unit]
 
 
 def forget(target: str | None = None) -> None:
-    """Drop in-process indexes (of one project, or all)."""
+    """Drop in-process indexes and remembered keys (of one project, or all)."""
     with _cache_lock:
         for k in [k for k in _cache if target is None or k[0] == target]:
             del _cache[k]
+        for kk in [k for k in _keys if target is None or k[0] == target]:
+            del _keys[kk]
+
+
+def remove_sidecars(target: str) -> list[Path]:
+    """Delete a project's index files (they are a cache; rebuilt when needed)."""
+    forget(target)
+    gone = []
+    for unit in UNITS:
+        p = sidecar_path(target, unit)
+        if p is not None and p.exists():
+            p.unlink()
+            gone.append(p)
+    return gone

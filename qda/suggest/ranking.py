@@ -5,7 +5,8 @@ The query is Rocchio's relevance-feedback formula (Manning, Raghavan & Schütze 
 
     q = 1.0 * q0 + 0.75 * mean(positives) - 0.15 * mean(rejected)
 
-where ``q0`` is the code's own words (name, definition, inclusion criteria, example),
+where ``q0`` is the code's own words (name, definition and inclusion criteria without
+their meta-language such as *participant describes*, example),
 *positives* are the code's coded segments (accepted suggestions are codings too), and
 *rejected* are the suggestions people turned down for this code.  Each text is a
 vector of sublinear term frequencies (``1 + ln tf``), L2-normalised; BM25 supplies idf.
@@ -24,13 +25,14 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz import utils as fuzz_utils
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qda.db.models import Code, Coding, Document, Suggestion
@@ -38,6 +40,17 @@ from qda.suggest.index import UnitIndex
 from qda.suggest.text import lemmatizer
 
 ALPHA, BETA, GAMMA = 1.0, 0.75, 0.15
+#: The meta-language of code definitions (like the "relevant document ... discussing"
+#: words dropped from TREC topic statements): not what participants say.
+DEFINITION_META = frozenset(
+    str.split(
+        """
+    participant interviewee respondent informant describe description mention discuss
+    report refer reference express account code coding segment passage statement include
+    inclusion exclude exclusion example instance etc eg ie
+    """
+    )
+)
 MAX_QUERY_TERMS = 100
 DUPLICATE_RATIO = 90.0
 METHOD = "bm25"
@@ -104,29 +117,43 @@ def load_feedback(s: Session, code_id: uuid.UUID) -> Feedback:
     """Read a code's words, codings and rejected suggestions (texts included)."""
     code = s.get(Code, code_id)
     assert code is not None
-    own = " ".join(x for x in (code.name, code.definition, code.inclusion, code.example) if x)
+    own = " ".join(
+        [
+            code.name,
+            " ".join(
+                w
+                for w in lemmatizer().lemmas(f"{code.definition} {code.inclusion}")
+                if w not in DEFINITION_META
+            ),
+            code.example,
+        ]
+    )
     coded = Spans()
     rejected_spans = Spans()
+    # plain columns (no per-row uuid objects: a code may have thousands of codings)
     pos_rows = s.execute(
-        select(Coding.document_id, Coding.start, Coding.end, Coding.quote).where(
-            Coding.code_id == code_id
-        )
+        select(
+            type_coerce(Coding.document_id, String), Coding.start, Coding.end, Coding.quote
+        ).where(Coding.code_id == code_id)
     ).all()
-    rej_rows = s.execute(
-        select(Suggestion.document_id, Suggestion.start, Suggestion.end).where(
-            Suggestion.code_id == code_id, Suggestion.status == "rejected"
+    rej_rows = [
+        (_canon(r[0]), r[1], r[2])
+        for r in s.execute(
+            select(
+                type_coerce(Suggestion.document_id, String), Suggestion.start, Suggestion.end
+            ).where(Suggestion.code_id == code_id, Suggestion.status == "rejected")
         )
-    ).all()
+    ]
     positives = []
-    for did, st, en, quote in pos_rows:
-        coded.add(str(did), st, en)
-        positives.append((str(did), st, en, quote))
-    docs_needed = {r[0] for r in rej_rows}
-    texts = _doc_texts(s, docs_needed)
+    for raw, st, en, quote in pos_rows:
+        did = _canon(raw)
+        coded.add(did, st, en)
+        positives.append((did, st, en, quote))
+    texts = _doc_texts(s, {r[0] for r in rej_rows})
     rejected = []
     for did, st, en in rej_rows:
-        rejected_spans.add(str(did), st, en)
-        rejected.append((str(did), st, en, texts.get(str(did), "")[st:en]))
+        rejected_spans.add(did, st, en)
+        rejected.append((did, st, en, texts.get(did, "")[st:en]))
     return Feedback(
         code_id=str(code_id),
         code_name=code.name,
@@ -136,6 +163,20 @@ def load_feedback(s: Session, code_id: uuid.UUID) -> Feedback:
         coded=coded.finish(),
         rejected_spans=rejected_spans.finish(),
     )
+
+
+_CANON: dict[Any, str] = {}
+
+
+def _canon(raw: Any) -> str:
+    """A document id as ``str(uuid)``, from a driver's raw value (memoised)."""
+    got = _CANON.get(raw)
+    if got is None:
+        got = str(raw) if isinstance(raw, uuid.UUID) else str(uuid.UUID(str(raw)))
+        if len(_CANON) > 100_000:
+            _CANON.clear()
+        _CANON[raw] = got
+    return got
 
 
 def _doc_texts(s: Session, ids: Iterable[uuid.UUID | str]) -> dict[str, str]:
@@ -149,11 +190,14 @@ def _doc_texts(s: Session, ids: Iterable[uuid.UUID | str]) -> dict[str, str]:
     return out
 
 
-def _vector(idx: UnitIndex, text: str) -> dict[int, float]:
-    counts = idx.term_vector(lemmatizer().lemmas(text))
-    vec = {t: 1.0 + math.log(c) for t, c in counts.items()}
+def _normalise(counts: dict[int, int]) -> dict[int, float]:
+    vec = {t: 1.0 + math.log(c) for t, c in counts.items() if c > 0}
     norm = math.sqrt(sum(w * w for w in vec.values()))
     return {t: w / norm for t, w in vec.items()} if norm else {}
+
+
+def _vector(idx: UnitIndex, text: str) -> dict[int, float]:
+    return _normalise(idx.term_vector(lemmatizer().lemmas(text)))
 
 
 def _centroid(vectors: list[dict[int, float]]) -> dict[int, float]:
@@ -165,12 +209,37 @@ def _centroid(vectors: list[dict[int, float]]) -> dict[int, float]:
     return out
 
 
+def _segments_centroid(
+    idx: UnitIndex, segments: list[tuple[str, int, int, str]]
+) -> dict[int, float]:
+    """Mean of the coded segments' normalised vectors.  Segments that are whole units
+    are summed from the index in one numpy pass (a code can have thousands); the others
+    are tokenized."""
+    if not segments:
+        return {}
+    docs = np.array([idx.doc_index.get(d, -1) for d, _s, _e, _t in segments], dtype=np.int64)
+    starts = np.array([x[1] for x in segments], dtype=np.int64)
+    ends = np.array([x[2] for x in segments], dtype=np.int64)
+    total, n_exact, exact = idx.whole_unit_vectors(docs, starts, ends)
+    others = [_vector(idx, seg[3]) for seg, ok in zip(segments, exact.tolist(), strict=True)
+              if not ok]  # fmt: skip
+    others = [v for v in others if v]
+    n = n_exact + len(others)
+    if n == 0:
+        return {}
+    out = {int(t): float(total[t]) for t in np.flatnonzero(total)}
+    for v in others:
+        for t, w in v.items():
+            out[t] = out.get(t, 0.0) + w
+    return {t: w / n for t, w in out.items()}
+
+
 def build_query(idx: UnitIndex, fb: Feedback) -> dict[int, float]:
     """The Rocchio query (see the module docstring), at most ``MAX_QUERY_TERMS`` terms."""
     q: dict[int, float] = defaultdict(float)
     for t, w in _vector(idx, fb.own_text).items():
         q[t] += ALPHA * w
-    for t, w in _centroid([_vector(idx, p[3]) for p in fb.positives]).items():
+    for t, w in _segments_centroid(idx, fb.positives).items():
         q[t] += BETA * w
     for t, w in _centroid([_vector(idx, r[3]) for r in fb.rejected]).items():
         q[t] -= GAMMA * w
@@ -205,43 +274,63 @@ def rank(
     positive = np.flatnonzero(scores > 0)
     if positive.size == 0:
         return []
-    order = positive[np.argsort(-scores[positive], kind="stable")]
+    k = top * 20 + len(fb.positives) + len(fb.rejected)
 
     rejected_norm = [_norm_text(r[3]) for r in fb.rejected if r[3].strip()]
     kept: list[Candidate] = []
     kept_norm: list[str] = []
     dups: list[list[tuple[str, int, int]]] = []
     doc_text: dict[str, str] = {}
-    pos = 0
     batch = max(4 * top, 50)
-    while pos < len(order) and len(kept) < top:
-        chunk = order[pos : pos + batch]
-        pos += batch
-        need = {idx.doc_ids[int(idx.u_doc[u])] for u in chunk} - doc_text.keys()
-        if need:
-            doc_text.update(texts(need))
-        for u in chunk.tolist():
-            did = idx.doc_ids[int(idx.u_doc[u])]
-            st, en = int(idx.u_start[u]), int(idx.u_end[u])
-            if fb.coded.overlaps(did, st, en) or fb.rejected_spans.overlaps(did, st, en):
-                continue
-            text = doc_text.get(did, "")[st:en]
-            norm = _norm_text(text)
-            if any(fuzz.ratio(norm, r) >= DUPLICATE_RATIO for r in rejected_norm):
-                continue
-            dup_of = next(
-                (i for i, k in enumerate(kept_norm) if fuzz.ratio(norm, k) >= DUPLICATE_RATIO),
-                None,
-            )
-            if dup_of is not None:
-                dups[dup_of].append((did, st, en))
-                continue
-            if len(kept) >= top:
-                continue  # still collapsing duplicates of the kept ones in this chunk
-            kept_norm.append(norm)
-            dups.append([])
-            kept.append(_candidate(idx, q, u, did, st, en, text, float(scores[u]), dups[-1]))
+    for order in _best_first(scores, positive, k):
+        pos = 0
+        while pos < len(order) and len(kept) < top:
+            chunk = order[pos : pos + batch]
+            pos += batch
+            need = {idx.doc_ids[int(idx.u_doc[u])] for u in chunk} - doc_text.keys()
+            if need:
+                doc_text.update(texts(need))
+            for u in chunk.tolist():
+                did = idx.doc_ids[int(idx.u_doc[u])]
+                st, en = int(idx.u_start[u]), int(idx.u_end[u])
+                if fb.coded.overlaps(did, st, en) or fb.rejected_spans.overlaps(did, st, en):
+                    continue
+                text = doc_text.get(did, "")[st:en]
+                norm = _norm_text(text)
+                if any(fuzz.ratio(norm, r) >= DUPLICATE_RATIO for r in rejected_norm):
+                    continue
+                dup_of = next(
+                    (
+                        i
+                        for i, kn in enumerate(kept_norm)
+                        if fuzz.ratio(norm, kn) >= DUPLICATE_RATIO
+                    ),
+                    None,
+                )
+                if dup_of is not None:
+                    dups[dup_of].append((did, st, en))
+                    continue
+                if len(kept) >= top:
+                    continue  # still collapsing duplicates of the kept ones in this chunk
+                kept_norm.append(norm)
+                dups.append([])
+                kept.append(_candidate(idx, q, u, did, st, en, text, float(scores[u]), dups[-1]))
+        if len(kept) >= top:
+            break
     return kept
+
+
+def _best_first(scores: np.ndarray, units: np.ndarray, k: int) -> Iterator[np.ndarray]:
+    """``units`` by score, best first, in chunks: the best ``k`` (ties in text order),
+    then, only if the caller walks that far, all the others."""
+    if units.size > 4 * k:
+        part = np.argpartition(-scores[units], k)
+        head = units[np.sort(part[:k])]
+        yield head[np.argsort(-scores[head], kind="stable")]
+        tail = units[np.sort(part[k:])]
+        yield tail[np.argsort(-scores[tail], kind="stable")]
+    else:
+        yield units[np.argsort(-scores[units], kind="stable")]
 
 
 def _candidate(

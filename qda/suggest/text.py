@@ -22,19 +22,19 @@ from functools import cache
 TOKENIZER_VERSION = "1"
 
 #: Words spaCy's list drops that interviews about pain and care need.
-KEEP = frozenset(
-    {"back", "side", "down", "up", "off", "front", "bottom", "top", "move", "serious"}
-)
+KEEP = frozenset({"back", "side", "down", "up", "off", "front", "bottom", "top", "move", "serious"})
 
 #: Fillers, hedges and annotations of transcribed speech.
 SPEECH_STOP = frozenset(
-    """
+    str.split(
+        """
     um umm uh uhm uh-huh er erm err ah ahh aw oh ooh eh mm mmm mhm hm hmm huh
     yeah yeh yep yup yes okay ok alright like know mean gonna wanna gotta dunno
     cos coz cause actually basically literally honestly obviously probably maybe
     bit lot thing stuff right sorry laughs laugh laughing laughter pause pauses
     inaudible crosstalk sighs sigh coughs unclear
-    """.split()
+    """
+    )
 )
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")

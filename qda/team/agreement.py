@@ -15,7 +15,6 @@ compared documents counts unless ``uncoded=False``.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,9 +25,11 @@ from qda.common import resolve_document
 from qda.db.engine import Store
 from qda.errors import InvalidInputError
 from qda.team import stats
+from qda.team.rawio import dashed
 from qda.team.units import (
     UNITS,
     CodingData,
+    Id,
     compared_docs,
     load,
     load_units,
@@ -69,7 +70,7 @@ class AgreementReport:
 
 
 def _histograms_units(
-    data: CodingData, docs: list[uuid.UUID], spans: dict[uuid.UUID, list[tuple[int, int]]],
+    data: CodingData, docs: list[Id], spans: dict[Id, list[tuple[int, int]]],
     uncoded: bool,
 ) -> tuple[list[Histogram], Counter[int]]:  # fmt: skip
     hists: list[Histogram] = [Counter() for _ in data.code_ids]
@@ -99,7 +100,7 @@ def _histograms_units(
 
 
 def _histograms_chars(
-    data: CodingData, docs: list[uuid.UUID], uncoded: bool
+    data: CodingData, docs: list[Id], uncoded: bool
 ) -> tuple[list[Histogram], Counter[int]]:
     hists: list[Histogram] = [Counter() for _ in data.code_ids]
     scope: Counter[int] = Counter()
@@ -160,7 +161,7 @@ def compute(
         raise InvalidInputError(f"unknown unit {unit!r}: choose sentence, turn or character")
     if uncoded is None:
         uncoded = unit != "character"
-    doc_ids = [resolve_document(session, d).id for d in documents] if documents else None
+    doc_ids = [resolve_document(session, d).id.hex for d in documents] if documents else None
     data = load(session, coders=coders, codes=codes, docs=doc_ids)
     docs = compared_docs(data)
     if unit == "character":
@@ -186,7 +187,7 @@ def compute(
         }
         report.codes.append(
             CodeAgreement(
-                id=str(data.code_ids[k]),
+                id=dashed(data.code_ids[k]),
                 code=data.code_paths[k],
                 percent_agreement=coef["percent_agreement"],
                 cohen_kappa=coef["cohen_kappa"],
@@ -197,8 +198,7 @@ def compute(
                 applied=applied,
             )
         )
-    report.overall = stats.coefficients(dict(pooled)) if pooled else stats.coefficients({})
-    report.overall["pooled_over"] = "unit x code decisions"
+    report.overall = {**stats.coefficients(dict(pooled)), "pooled_over": "unit x code decisions"}
     rule = (
         "a coder applied a code to a unit when one of their codings of it overlaps the unit"
         if unit != "character"

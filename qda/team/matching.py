@@ -151,7 +151,9 @@ def review_pairs(
                 continue
             score = float(row[j])
             if are_opposites(ex.name, inc.name):
-                opposite.append(CodePair(ex.id, ex.path, inc.id, inc.path, score, "opposites"))
+                opposite.append(
+                    CodePair(ex.id, ex.path, inc.id, inc.path, round(score, 1), "opposites")
+                )
                 continue
             if score < threshold:
                 continue

@@ -13,33 +13,18 @@ text are not structural damage: they are skipped and reported.)
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import (
-    Boolean,
-    Date,
-    Engine,
-    Float,
-    Integer,
-    String,
-    Table,
-    Text,
-    Uuid,
-    bindparam,
-    select,
-    text,
-)
+from sqlalchemy import Engine, Table, bindparam, text
 
 from qda.db.engine import is_url, open_engine
 from qda.db.models import CODE_KINDS, LINK_KINDS, Base
-from qda.db.types import UTCDateTime
 from qda.documents.text import sha256_text
 from qda.errors import ProjectError
+from qda.team import rawio
 
 # Tables a merge reads, in dependency order.
 TABLES = (
@@ -47,7 +32,6 @@ TABLES = (
     "codings", "relations", "memos", "memo_links", "events",
 )  # fmt: skip
 DETAIL_TABLES = ("turns", "sentences")
-_CHUNK = 500
 
 
 class UnsoundProjectError(ProjectError):
@@ -60,7 +44,8 @@ def table(name: str) -> Table:
 
 @dataclass
 class Snapshot:
-    """Every mergeable row of one other project, checked, as plain dicts."""
+    """Every mergeable row of one other project, checked, as dicts of canonical values
+    (:mod:`qda.team.rawio`: ids are 32 hex digits)."""
 
     target: str
     name: str
@@ -71,77 +56,41 @@ class Snapshot:
     def close(self) -> None:
         self.engine.dispose()
 
-    def details(self, name: str, doc_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    def bad(self, why: str) -> NoReturn:
+        _bad(self.target, why)
+
+    def details(self, name: str, doc_ids: list[str]) -> list[dict[str, Any]]:
         """The turns or sentences of some documents (read when they are needed)."""
-        t = table(name)
-        texts = {d["id"]: d["text"] for d in self.rows["documents"] if d["id"] in set(doc_ids)}
-        out: list[dict[str, Any]] = []
+        wanted = set(doc_ids)
+        lengths = {d["id"]: len(d["text"]) for d in self.rows["documents"] if d["id"] in wanted}
         with self.engine.connect() as conn:
-            for i in range(0, len(doc_ids), _CHUNK):
-                chunk = doc_ids[i : i + _CHUNK]
-                q = select(t).where(t.c.document_id.in_(chunk)).order_by(t.c.id)
-                rows = _read(conn, q, name, self.target)
-                _check_columns(t, rows, self.target)
-                out.extend(rows)
+            out = _read(conn, table(name), self.target, where_in=("document_id", doc_ids))
+        out.sort(key=lambda r: r["id"])
         for r in out:
-            n = len(texts[r["document_id"]])
-            if not 0 <= r["start"] <= r["end"] <= n:
-                _bad(self.target, f"{name} row {r['id']} lies outside its document")
+            if not 0 <= r["start"] <= r["end"] <= lengths[r["document_id"]]:
+                self.bad(f"{name} row {r['id']} lies outside its document")
             if name == "turns" and not r["start"] <= r["body_start"] <= r["end"]:
-                _bad(self.target, f"turn row {r['id']} has its body outside the turn")
+                self.bad(f"turn row {r['id']} has its body outside the turn")
         return out
 
 
-def _bad(target: str, why: str) -> None:
+def _bad(target: str, why: str) -> NoReturn:
     raise UnsoundProjectError(f"{target}: not a sound qda project ({why}); nothing was merged")
 
 
-def _read(conn: Any, query: Any, name: str, target: str) -> list[dict[str, Any]]:
+def _read(
+    conn: Any, t: Table, target: str, where_in: tuple[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    def bad(why: str) -> NoReturn:
+        _bad(target, why)
+
     try:
-        return [dict(r) for r in conn.execute(query).mappings()]
-    except Exception as exc:  # malformed values fail inside SQLAlchemy's type processing
+        return rawio.read(conn, t, where_in=where_in, bad=bad)
+    except UnsoundProjectError:
+        raise
+    except Exception as exc:  # a malformed table fails inside the driver
         msg = " ".join(str(getattr(exc, "orig", exc)).split())[:200]
-        _bad(target, f"cannot read {name}: {type(exc).__name__}: {msg}")
-        raise  # unreachable
-
-
-_PY_TYPES: list[tuple[type, tuple[type, ...]]] = [
-    (Uuid, (uuid.UUID,)),
-    (UTCDateTime, (datetime,)),
-    (Boolean, (bool,)),
-    (Integer, (int,)),
-    (Float, (float, int)),
-    (Date, (date,)),
-    (Text, (str,)),
-    (String, (str,)),
-]
-
-
-def _check_columns(t: Table, rows: list[dict[str, Any]], target: str) -> None:
-    """Every value has its column's Python type and length; NOT NULL holds."""
-    for col in t.columns:
-        expected: tuple[type, ...] = ()
-        for sa_type, py in _PY_TYPES:
-            if isinstance(col.type, sa_type):
-                expected = py
-                break
-        length = getattr(col.type, "length", None)
-        nullable = bool(col.nullable)
-        name = col.name
-        for r in rows:
-            v = r.get(name)
-            if v is None:
-                if not nullable:
-                    _bad(target, f"{t.name}.{name} is empty")
-                continue
-            if expected == (bool,):
-                ok = isinstance(v, bool)
-            else:
-                ok = not expected or (isinstance(v, expected) and not isinstance(v, bool))
-            if not ok:
-                _bad(target, f"{t.name}.{name} holds a {type(v).__name__}")
-            if length is not None and isinstance(v, str) and len(v) > length:
-                _bad(target, f"{t.name}.{name} is longer than {length} characters")
+        _bad(target, f"cannot read {t.name}: {type(exc).__name__}: {msg}")
 
 
 def _check_real_tables(engine: Engine, target: str) -> None:
@@ -152,13 +101,13 @@ def _check_real_tables(engine: Engine, target: str) -> None:
         bindparam("names", expanding=True)
     )
     with engine.connect() as conn:
-        kinds = dict(conn.execute(query, {"names": list(names)}).tuples().all())
+        kinds: dict[str, str] = dict(conn.execute(query, {"names": list(names)}).all())
     for n in names:
         if kinds.get(n) != "table":
             _bad(target, f"{n} is {'missing' if n not in kinds else 'a ' + str(kinds[n])}")
 
 
-def _ids(rows: Iterable[dict[str, Any]]) -> set[uuid.UUID]:
+def _ids(rows: Iterable[dict[str, Any]]) -> set[str]:
     return {r["id"] for r in rows}
 
 
@@ -203,8 +152,8 @@ def _check_references(snap: Snapshot) -> None:
         if not c["name"].strip():
             _bad(t, "a code has an empty name")
     for c in r["codes"]:  # no cycles
-        seen: set[uuid.UUID] = set()
-        cur: uuid.UUID | None = c["id"]
+        seen: set[str] = set()
+        cur: str | None = c["id"]
         while cur is not None:
             if cur in seen:
                 _bad(t, f"the code tree has a cycle at {c['name']!r}")
@@ -242,17 +191,16 @@ def read_snapshot(target: str | os.PathLike[str]) -> Snapshot:
     try:
         _check_real_tables(engine, label)
         with engine.connect() as conn:
-            info = dict(conn.execute(text("SELECT key, value FROM project_info")).tuples())
+            info: dict[str, str] = dict(
+                conn.execute(text("SELECT key, value FROM project_info")).all()
+            )
             snap = Snapshot(
                 target=label,
                 name=str(info.get("name") or Path(str(target)).stem),
                 engine=engine,
             )
             for name in TABLES:
-                t = table(name)
-                rows = _read(conn, select(t), name, label)
-                _check_columns(t, rows, label)
-                snap.rows[name] = rows
+                snap.rows[name] = _read(conn, table(name), label)
             snap.suggestions = int(
                 conn.execute(text("SELECT count(*) FROM suggestions")).scalar() or 0
             )

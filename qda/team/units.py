@@ -11,19 +11,21 @@ apply": a coder who never opened a transcript did not disagree with anyone about
 
 from __future__ import annotations
 
-import uuid
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qda.common import parse_uuid
-from qda.db.models import Code, Coder, Coding, Document, Sentence, Turn
+from qda.db.models import Base
 from qda.errors import AmbiguousError, InvalidInputError, NotFoundError
+from qda.team import rawio
 
 UNITS = ("sentence", "turn", "character")
+Id = str  # a canonical id: 32 hex digits (ids are printed dashed: rawio.dashed)
 
 
 def norm(name: str) -> str:
@@ -31,22 +33,26 @@ def norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _rows(session: Session, table: str, *cols: str) -> list[Sequence[Any]]:
+    return rawio.tuples(session.connection(), Base.metadata.tables[table], cols)
+
+
 @dataclass
 class CodingData:
     """The codings of the chosen coders and codes, grouped by document."""
 
-    coder_ids: list[uuid.UUID]
+    coder_ids: list[Id]
     coder_names: list[str]
-    code_ids: list[uuid.UUID]
+    code_ids: list[Id]
     code_paths: list[str]
-    doc_names: dict[uuid.UUID, str]
-    doc_chars: dict[uuid.UUID, int]
+    doc_names: dict[Id, str]
+    doc_chars: dict[Id, int]
     # doc -> list of (start, end, code index, coder index), chosen codes only
-    codings: dict[uuid.UUID, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    codings: dict[Id, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     # doc -> [(start, end), ...] of every coding by the chosen coders (any code)
-    all_spans: dict[uuid.UUID, list[tuple[int, int]]] = field(default_factory=dict)
+    all_spans: dict[Id, list[tuple[int, int]]] = field(default_factory=dict)
     # doc -> bit mask of the coders who rated it
-    rated: dict[uuid.UUID, int] = field(default_factory=dict)
+    rated: dict[Id, int] = field(default_factory=dict)
 
     @property
     def coders(self) -> int:
@@ -59,64 +65,60 @@ class CodingData:
         )
 
 
-def code_paths(session: Session) -> dict[uuid.UUID, str]:
-    """Every code's path (``theme/category/code``)."""
-    rows = session.execute(select(Code.id, Code.name, Code.parent_id)).all()
-    parent = {r.id: r.parent_id for r in rows}
-    name = {r.id: r.name for r in rows}
-    out: dict[uuid.UUID, str] = {}
-
-    def path(cid: uuid.UUID) -> str:
-        if cid in out:
-            return out[cid]
+def code_paths(session: Session) -> dict[Id, str]:
+    """Every code's path (``theme/category/code``), by canonical id."""
+    rows = _rows(session, "codes", "id", "name", "parent_id")
+    parent = {str(r[0]): r[2] for r in rows}
+    name = {str(r[0]): str(r[1]) for r in rows}
+    out: dict[Id, str] = {}
+    for cid in name:
         parts = []
-        seen: set[uuid.UUID] = set()
-        cur: uuid.UUID | None = cid
+        seen: set[object] = set()
+        cur: object = cid
         while cur is not None and cur not in seen and cur in name:
             seen.add(cur)
-            parts.append(name[cur])
-            cur = parent.get(cur)
+            parts.append(name[str(cur)])
+            cur = parent.get(str(cur))
         out[cid] = "/".join(reversed(parts))
-        return out[cid]
-
-    for cid in name:
-        path(cid)
     return out
 
 
-def resolve_code_id(session: Session, ref: str, paths: dict[uuid.UUID, str]) -> uuid.UUID:
+def resolve_code_id(session: Session, ref: str, paths: dict[Id, str]) -> Id:
     """A code by id, path or name (case- and space-insensitive)."""
     uid = parse_uuid(ref)
-    if uid is not None and uid in paths:
-        return uid
-    key = norm(ref)
+    if uid is not None and uid.hex in paths:
+        return uid.hex
+    key = "/".join(norm(x) for x in ref.split("/"))
     by_path = [cid for cid, p in paths.items() if "/".join(norm(x) for x in p.split("/")) == key]
     if len(by_path) == 1:
         return by_path[0]
-    names = dict(session.execute(select(Code.id, Code.name)).tuples().all())
-    by_name = [cid for cid, n in names.items() if norm(n) == key]
+    by_name = [cid for cid, p in paths.items() if norm(p.rsplit("/", 1)[-1]) == key]
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1 or len(by_path) > 1:
         raise AmbiguousError(f"{len(by_name or by_path)} codes are called {ref!r}; use the path")
-    if len(key) >= 8 and all(c in "0123456789abcdef-" for c in key):
-        hits = [cid for cid in paths if cid.hex.startswith(key.replace("-", ""))]
+    hexed = key.replace("-", "")
+    if len(hexed) >= 8 and all(c in "0123456789abcdef" for c in hexed):
+        hits = [cid for cid in paths if cid.startswith(hexed)]
         if len(hits) == 1:
             return hits[0]
     raise NotFoundError(f"no code {ref!r} (see `qda code list`)")
 
 
-def resolve_coder_ids(session: Session, names: list[str]) -> list[tuple[uuid.UUID, str]]:
-    out = []
+def coder_names(session: Session) -> dict[Id, str]:
+    return {str(i): str(n) for i, n in _rows(session, "coders", "id", "name")}
+
+
+def resolve_coder_ids(session: Session, names: list[str]) -> list[tuple[Id, str]]:
+    everyone = coder_names(session)
+    by_norm = {norm(n): (i, n) for i, n in everyone.items()}
+    out: list[tuple[Id, str]] = []
     for n in names:
-        wanted = " ".join(n.split()).lower()
-        row = session.execute(
-            select(Coder.id, Coder.name).where(func.lower(Coder.name) == wanted)
-        ).first()
-        if row is None:
+        hit = by_norm.get(norm(n))
+        if hit is None:
             raise NotFoundError(f"no coder {n!r} in this project")
-        if row[0] not in [o[0] for o in out]:
-            out.append((row[0], row[1]))
+        if hit not in out:
+            out.append(hit)
     return out
 
 
@@ -125,19 +127,22 @@ def load(
     *,
     coders: list[str] | None = None,
     codes: list[str] | None = None,
-    docs: list[uuid.UUID] | None = None,
+    docs: list[Id] | None = None,
 ) -> CodingData:
     """The codings of ``coders`` (default: everyone who coded) and ``codes`` (default:
     every code they used), in ``docs`` (default: all)."""
+    rows = _rows(session, "codings", "document_id", "start", "end", "code_id", "coder_id")
+    if docs is not None:
+        wanted_docs = set(docs)
+        rows = [r for r in rows if r[0] in wanted_docs]
     if coders:
         chosen = resolve_coder_ids(session, coders)
     else:
-        q = (
-            select(Coder.id, Coder.name)
-            .where(Coder.id.in_(select(Coding.coder_id).distinct()))
-            .order_by(Coder.name)
+        who = {r[4] for r in rows}
+        chosen = sorted(
+            ((i, n) for i, n in coder_names(session).items() if i in who),
+            key=lambda x: (x[1].casefold(), x[0]),
         )
-        chosen = [(r[0], r[1]) for r in session.execute(q)]
     if len(chosen) < 2:
         found = ", ".join(n for _, n in chosen) or "none"
         raise InvalidInputError(
@@ -145,21 +150,15 @@ def load(
         )
     coder_index = {cid: i for i, (cid, _) in enumerate(chosen)}
     paths = code_paths(session)
-    q = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id).where(
-        Coding.coder_id.in_(list(coder_index))
-    )
-    if docs is not None:
-        q = q.where(Coding.document_id.in_(docs))
-    rows = session.execute(q).tuples().all()
     if codes:
-        code_ids = []
+        code_ids: list[Id] = []
         for ref in codes:
             cid = resolve_code_id(session, ref, paths)
             if cid not in code_ids:
                 code_ids.append(cid)
     else:
-        used = {r[3] for r in rows}
-        code_ids = sorted(used, key=lambda c: (paths.get(c, ""), c.hex))
+        used = {str(r[3]) for r in rows if r[4] in coder_index}
+        code_ids = sorted(used, key=lambda c: (paths.get(c, ""), c))
     code_index = {cid: i for i, cid in enumerate(code_ids)}
     data = CodingData(
         coder_ids=[c for c, _ in chosen],
@@ -169,55 +168,52 @@ def load(
         doc_names={},
         doc_chars={},
     )
-    codings: dict[uuid.UUID, list[tuple[int, int, int, int]]] = defaultdict(list)
-    spans: dict[uuid.UUID, list[tuple[int, int]]] = defaultdict(list)
-    rated: dict[uuid.UUID, int] = defaultdict(int)
+    codings: dict[Id, list[tuple[int, int, int, int]]] = defaultdict(list)
+    spans: dict[Id, list[tuple[int, int]]] = defaultdict(list)
+    rated: dict[Id, int] = defaultdict(int)
     for doc, start, end, code, coder in rows:
-        ci = coder_index[coder]
-        rated[doc] |= 1 << ci
-        spans[doc].append((start, end))
-        k = code_index.get(code)
+        ci = coder_index.get(coder)
+        if ci is None:
+            continue
+        d = str(doc)
+        s, e = int(start), int(end)
+        rated[d] |= 1 << ci
+        spans[d].append((s, e))
+        k = code_index.get(str(code))
         if k is not None:
-            codings[doc].append((start, end, k, ci))
+            codings[d].append((s, e, k, ci))
     data.codings = dict(codings)
     data.all_spans = dict(spans)
     data.rated = dict(rated)
-    if rated:
-        for did, name, chars in session.execute(
-            select(Document.id, Document.name, Document.char_count).where(
-                Document.id.in_(list(rated))
-            )
-        ):
-            data.doc_names[did] = name
-            data.doc_chars[did] = chars
+    for did, name, chars in _rows(session, "documents", "id", "name", "char_count"):
+        if did in rated:
+            data.doc_names[str(did)] = str(name)
+            data.doc_chars[str(did)] = int(chars)
     return data
 
 
-def compared_docs(data: CodingData) -> list[uuid.UUID]:
+def compared_docs(data: CodingData) -> list[Id]:
     """Documents at least two chosen coders rated (the only ones that can agree)."""
     return sorted(
         (d for d, mask in data.rated.items() if mask.bit_count() >= 2),
-        key=lambda d: (data.doc_names.get(d, ""), d.hex),
+        key=lambda d: (data.doc_names.get(d, ""), d),
     )
 
 
-def load_units(
-    session: Session, unit: str, docs: list[uuid.UUID]
-) -> dict[uuid.UUID, list[tuple[int, int]]]:
+def load_units(session: Session, unit: str, docs: list[Id]) -> dict[Id, list[tuple[int, int]]]:
     """The sentence or turn spans of ``docs``, in text order."""
     if unit not in ("sentence", "turn"):
         raise InvalidInputError(f"unknown unit {unit!r}: choose sentence, turn or character")
-    model = Sentence if unit == "sentence" else Turn
-    out: dict[uuid.UUID, list[tuple[int, int]]] = {d: [] for d in docs}
-    for i in range(0, len(docs), 500):
-        chunk = docs[i : i + 500]
-        q = (
-            select(model.document_id, model.start, model.end)
-            .where(model.document_id.in_(chunk))
-            .order_by(model.document_id, model.start)
-        )
-        for did, s, e in session.execute(q):
-            out[did].append((s, e))
+    table = Base.metadata.tables["sentences" if unit == "sentence" else "turns"]
+    out: dict[Id, list[tuple[int, int]]] = {d: [] for d in docs}
+    rows = rawio.read(
+        session.connection(), table, columns=["document_id", "start", "end"],
+        where_in=("document_id", docs),
+    )  # fmt: skip
+    for r in rows:
+        out[r["document_id"]].append((r["start"], r["end"]))
+    for spans in out.values():
+        spans.sort()
     return out
 
 

@@ -21,10 +21,16 @@ class TaskFinished(Message):
 class TaskFailed(Message):
     """A database task raised; the app shows the error in a modal."""
 
-    def __init__(self, error: BaseException, owner: Any) -> None:
+    def __init__(
+        self,
+        error: BaseException,
+        owner: Any,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         super().__init__()
         self.error = error
         self.owner = owner
+        self.failed = failed
 
 
 class ProjectChanged(Message):

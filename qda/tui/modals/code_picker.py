@@ -24,14 +24,16 @@ class CodePick:
 class CodePickerModal(PickerModal):
     """Type to filter the codes; Enter applies; a name no code has creates that code."""
 
-    def __init__(self, choices: list[Choice], *, title: str = "Apply a code", allow_new: bool = True):
+    def __init__(
+        self, choices: list[Choice], *, title: str = "Apply a code", allow_new: bool = True
+    ):
         super().__init__(
             title,
             choices,
             placeholder="code name (a new name creates the code)",
             hint="↑↓ choose · Enter apply · Tab: definition for a new code · Esc cancel",
+            allow_new=allow_new,
         )
-        self.allow_new = allow_new
 
     def compose_extra(self) -> ComposeResult:
         if self.allow_new:
@@ -45,10 +47,6 @@ class CodePickerModal(PickerModal):
             return []
         text = Text.assemble(("+ new code ", "bold"), (f"“{name}”", "italic"))
         return [Option(text, id=NEW)]
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.choose(self.highlighted_id())
 
     def choose(self, choice_id: str | None) -> None:
         if choice_id is None:

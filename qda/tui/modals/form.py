@@ -32,11 +32,14 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[Field], *, note: str = "") -> None:
+    def __init__(
+        self, title: str, fields: list[Field], *, note: str = "", focus: str | None = None
+    ) -> None:
         super().__init__(classes="qda-modal")
         self.title_text = title
         self.fields = fields
         self.note = note
+        self.focus_field = focus
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
@@ -62,6 +65,11 @@ class FormModal(ModalScreen[dict[str, str] | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        for area in self.query(TextArea):
+            area.move_cursor(area.document.end)  # write on after what is there
+        if self.focus_field:
+            self.query_one(f"#field-{self.focus_field}").focus()
+            return
         first = next(iter(self.query("Input, TextArea, Select")), None)
         if first is not None:
             first.focus()

@@ -32,7 +32,10 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
         if (where, binding.description) in seen:
             continue
         seen.add((where, binding.description))
-        rows.append((where, display or key, binding.description))
+        what = binding.description
+        if binding.tooltip and binding.tooltip != what:
+            what = f"{what} — {binding.tooltip}"
+        rows.append((where, display or key, what))
     order = {"everywhere": 2}
     rows.sort(key=lambda r: (order.get(r[0], 0 if r[0] != "TranscriptView" else 1), r[0]))
     return rows

@@ -28,7 +28,7 @@ class Choice:
     color: str | None = None
 
 
-def rank(query: str, choices: list[Choice], limit: int = 200) -> list[Choice]:
+def rank(query: str, choices: list[Choice], limit: int = 100) -> list[Choice]:
     """Choices matching ``query``: substrings first (earlier is better), then fuzzy."""
     q = query.strip().lower()
     if not q:
@@ -36,10 +36,13 @@ def rank(query: str, choices: list[Choice], limit: int = 200) -> list[Choice]:
     exact: list[tuple[float, int]] = []
     rest: dict[int, str] = {}
     for i, c in enumerate(choices):
+        label = c.label.lower()
         s = (c.search or c.label).lower()
-        at = s.find(q)
-        if at >= 0:
-            exact.append((at + len(s) / 1000, i))
+        at = label.find(q)
+        if at >= 0:  # in the name itself: best, earlier is better
+            exact.append((at + len(label) / 1000, i))
+        elif q in s:  # only in the path or the detail
+            exact.append((1000 + s.find(q), i))
         else:
             rest[i] = s
     exact.sort()
@@ -60,7 +63,13 @@ class PickerModal(ModalScreen[Any]):
     ]
 
     def __init__(
-        self, title: str, choices: list[Choice], *, placeholder: str = "type to filter", hint: str = ""
+        self,
+        title: str,
+        choices: list[Choice],
+        *,
+        placeholder: str = "type to filter",
+        hint: str = "",
+        allow_new: bool = False,
     ) -> None:
         super().__init__(classes="qda-modal")
         self.title_text = title
@@ -68,6 +77,7 @@ class PickerModal(ModalScreen[Any]):
         self.placeholder = placeholder
         self.hint = hint
         self.shown: list[Choice] = []
+        self.allow_new = allow_new
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
@@ -88,8 +98,15 @@ class PickerModal(ModalScreen[Any]):
         self.query_one("#query", Input).focus()
 
     def extra_options(self, query: str) -> list[Option]:
-        """Options shown before the matches (the code picker's "new code")."""
-        return []
+        """Options shown before the matches ("use what I typed", when allowed)."""
+        text = " ".join(query.split())
+        if (
+            not self.allow_new
+            or not text
+            or any(c.label.lower() == text.lower() for c in self.choices)
+        ):
+            return []
+        return [Option(Text.assemble(("+ ", "bold"), f"“{text}”"), id=NEW)]
 
     def refilter(self, query: str) -> None:
         self.shown = rank(query, self.choices)
@@ -99,7 +116,19 @@ class PickerModal(ModalScreen[Any]):
         items = extra + [Option(self.render_choice(c), id=c.id) for c in self.shown]
         options.add_options(items)
         if items:
-            options.highlighted = 0
+            options.highlighted = self.default_highlight(query, len(extra))
+
+    def default_highlight(self, query: str, extra: int) -> int:
+        """The option Enter takes: a name containing what was typed, else the first."""
+        q = query.strip().lower()
+        if (
+            extra
+            and self.shown
+            and q
+            and q in (self.shown[0].search or self.shown[0].label).lower()
+        ):
+            return extra
+        return 0
 
     def render_choice(self, choice: Choice) -> Text:
         text = Text()
@@ -139,5 +168,7 @@ class PickerModal(ModalScreen[Any]):
         self.choose(event.option.id)
 
     def choose(self, choice_id: str | None) -> None:
-        if choice_id is not None:
+        if choice_id == NEW:
+            self.dismiss(" ".join(self.query_one("#query", Input).value.split()))
+        elif choice_id is not None:
             self.dismiss(choice_id)

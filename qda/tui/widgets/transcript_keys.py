@@ -34,7 +34,7 @@ TRANSCRIPT_BINDINGS: list[BindingType] = [
     _b("up", "move('row', -1, False)", "Up"),
     _b("down", "move('row', 1, False)", "Down"),
     _b("shift+left", "move('char', -1, True)", "Select left"),
-    _b("shift+right", "move('char', 1, True)", "Select", True, "⇧→"),
+    _b("shift+right", "move('char', 1, True)", "Select right"),
     _b("shift+up", "move('row', -1, True)", "Select up"),
     _b("shift+down", "move('row', 1, True)", "Select down"),
     _b("ctrl+left", "move('word', -1, False)", "Word left"),
@@ -51,9 +51,9 @@ TRANSCRIPT_BINDINGS: list[BindingType] = [
     _b("shift+pagedown", "move('page', 1, True)", "Select page down"),
     _b("ctrl+home", "move('doc', -1, False)", "Start of transcript"),
     _b("ctrl+end", "move('doc', 1, False)", "End of transcript"),
-    _b("w", "extend('word')", "Select word", True),
-    _b("s", "extend('sentence')", "Select sentence", True),
-    _b("t", "extend('turn')", "Select turn", True),
+    _b("w", "extend('word')", "Select word (again: extend)"),
+    _b("s", "extend('sentence')", "Select sentence (again: extend)"),
+    _b("t", "extend('turn')", "Select speaker turn (again: extend)"),
     _b("escape", "clear_selection", "Clear selection"),
 ]
 
@@ -100,6 +100,11 @@ class TranscriptKeys(ScrollView):
         if self.rows is None:
             return
         target = self._target(unit, step)
+        if unit == "page":  # the page moves with the cursor, as in an editor
+            page = max(1, self.size.height - 1)
+            self.scroll_to(
+                y=max(0, self.scroll_offset.y + step * page), animate=False, immediate=True
+            )
         if extend:
             anchor = self.mark if self.mark is not None else self.cursor
             self._set(anchor, target)
@@ -112,6 +117,13 @@ class TranscriptKeys(ScrollView):
             end -= 1
         while start < end and text[start].isspace():
             start += 1
+        return start, end
+
+    def _skip_label(self, start: int, end: int) -> tuple[int, int]:
+        """A span that starts in a speaker label starts after it."""
+        turn = self.structure.turn_at(start)
+        if turn is not None and turn.start <= start < turn.body_start < end:
+            start = turn.body_start
         return start, end
 
     def action_extend(self, unit: str) -> None:
@@ -132,7 +144,7 @@ class TranscriptKeys(ScrollView):
                 if sentence is None:
                     start = _skip_space(self.raw_text, cur)
                     sentence = s.sentence_at(start) or (start, s.next_sentence_end(start))
-                self._set(*self._trim(*sentence))
+                self._set(*self._trim(*self._skip_label(*sentence)))
             else:
                 nxt = s.next_sentence_end(_skip_space(self.raw_text, cur))
                 self._set(self.mark, self._trim(cur, nxt)[1] if nxt > cur else nxt)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import split_graphemes
 
@@ -41,8 +41,7 @@ def display_text(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-@dataclass(frozen=True)
-class TurnMark:
+class TurnMark(NamedTuple):
     """A speaker turn: ``[start, end)``, the label is ``[start, body_start)``."""
 
     start: int

@@ -61,7 +61,10 @@ class SpanIndex:
                 current.pop(s.id, None)
             for s in opening.get(c, ()):
                 current[s.id] = s
-            active.append(tuple(sorted(current.values(), key=lambda s: s.start - s.end)))
+            if len(current) > 1:
+                active.append(tuple(sorted(current.values(), key=lambda s: s.start - s.end)))
+            else:
+                active.append(tuple(current.values()))
         self.active = active
 
     def __len__(self) -> int:

@@ -61,7 +61,7 @@ class TranscriptView(TranscriptKeys, can_focus=True):
     TranscriptView > .transcript--gutter { color: $text-muted; }
     TranscriptView > .transcript--speaker { color: $accent; text-style: bold; }
     TranscriptView > .transcript--interviewer { color: $text-muted; }
-    TranscriptView > .transcript--selection { background: $primary 55%; }
+    TranscriptView > .transcript--selection { background: $primary 55%; color: auto 90%; }
     TranscriptView > .transcript--cursor { background: $foreground; color: $background; }
     TranscriptView > .transcript--margin { color: $text; }
     """
@@ -83,8 +83,9 @@ class TranscriptView(TranscriptKeys, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.raw_text = ""
+        self.loaded_text = False
         self.structure = Structure("", [], [])
-        self._display = ""
+        self._shown_text = ""
         self.rows: Rows | None = None
         self.index = SpanIndex([])
         self.margin: Margin | None = None
@@ -102,7 +103,8 @@ class TranscriptView(TranscriptKeys, can_focus=True):
     def load(self, data: TranscriptData, spans: list[Span] | None = None) -> None:
         """Show a new transcript (cursor at the start, nothing selected)."""
         self.raw_text = data.text
-        self._display = display_text(data.text)
+        self.loaded_text = True
+        self._shown_text = display_text(data.text)
         self.structure = Structure(data.text, data.turns, data.sentences)
         self.index = SpanIndex(spans or [])
         self.mark, self.cursor = None, 0
@@ -148,7 +150,9 @@ class TranscriptView(TranscriptKeys, can_focus=True):
         self._set(start, end, center=center)
 
     def spans_at_cursor(self) -> tuple[Span, ...]:
-        return self.index.at(self.cursor)
+        """The codings at the start of the selection, or at the cursor."""
+        start, end = self.selection
+        return self.index.at(start if end > start else self.cursor)
 
     # -- layout ------------------------------------------------------------------
     def _widths(self) -> tuple[int, int]:
@@ -166,7 +170,7 @@ class TranscriptView(TranscriptKeys, can_focus=True):
         if self.rows is not None and len(self.rows):
             top_offset = self.rows.starts[min(self.scroll_offset.y, len(self.rows) - 1)]
         self._text_width, self._margin_width = text_w, margin_w
-        self.rows = Rows(self._display, text_w)
+        self.rows = Rows(self._shown_text, text_w)
         self.margin = Margin(self.index.spans, self.rows) if margin_w else None
         self.virtual_size = Size(self.size.width, len(self.rows))
         self._invalidate()
@@ -244,13 +248,14 @@ class TranscriptView(TranscriptKeys, can_focus=True):
     ) -> Strip:
         rows = self.rows
         assert rows is not None
-        text = self._display
+        text = self._shown_text
         start, _end = rows.span(row)
         vis = rows.visible_end(row)
         base = self.rich_style
         segments: list[Segment] = []
         line_no = rows.lines[row]
-        gutter = f"{line_no:>{GUTTER - 1}} " if line_no else " " * GUTTER
+        blank = vis == start
+        gutter = f"{line_no:>{GUTTER - 1}} " if line_no and not blank else " " * GUTTER
         segments.append(Segment(gutter, base + self.get_component_rich_style("transcript--gutter")))
 
         turn = self.structure.turn_at(start)

@@ -174,7 +174,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("codings", schema=None) as batch_op:
-        batch_op.create_index("ix_codings_code", ["code_id"], unique=False)
+        batch_op.create_index("ix_codings_code", ["code_id", "document_id"], unique=False)
         batch_op.create_index("ix_codings_coder", ["coder_id"], unique=False)
         batch_op.create_index("ix_codings_doc_start", ["document_id", "start"], unique=False)
 
@@ -277,6 +277,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_suggestions_code_status", ["code_id", "status"], unique=False)
 
     op.create_table(
+        "suggestion_rules",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("code_id", sa.Uuid(), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("with_terms", sa.Text(), nullable=False),
+        sa.Column("patterns", sa.Text(), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["code_id"], ["codes.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["created_by"], ["coders.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("suggestion_rules", schema=None) as batch_op:
+        batch_op.create_index("ix_suggestion_rules_code", ["code_id"], unique=False)
+
+    op.create_table(
         "undo_steps",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("coder_id", sa.Uuid(), nullable=False),
@@ -310,6 +327,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_undo_steps_coder_state")
 
     op.drop_table("undo_steps")
+
+    with op.batch_alter_table("suggestion_rules", schema=None) as batch_op:
+        batch_op.drop_index("ix_suggestion_rules_code")
+
+    op.drop_table("suggestion_rules")
 
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
         batch_op.drop_index("ix_suggestions_code_status")

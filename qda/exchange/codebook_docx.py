@@ -1,0 +1,188 @@
+"""The codebook as a Word document, for supervisors, co-authors and ethics committees.
+
+Title page (project, coders, date, totals); the code tree as headings (theme ->
+category -> code, deeper levels below); for each code its kind and colour, its
+definition, inclusion and exclusion criteria and example, its counts (segments,
+documents, participants; with the subcodes for a parent), up to ``examples`` quotes
+with participant and place, and optionally its memos; a summary table of all codes
+at the end.  ``codes_only`` leaves out quotes and memos.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docx
+
+from qda.db.engine import Store
+from qda.exchange.docx_common import Body, R, long_date, setup, table
+from qda.exchange.output import atomic_output
+from qda.exchange.report_data import Analysis, Node, Quote, load_analysis
+
+KIND_LABEL = {"theme": "Theme", "category": "Category", "code": "Code"}
+
+
+@dataclass
+class WordResult:
+    path: str
+    format: str
+    codes: int = 0
+    quotes: int = 0
+    memos: int = 0
+    themes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def counts_line(n: Node) -> str:
+    def three(seg: int, docs: int, parts: int) -> str:
+        return (
+            f"{plural(seg, 'segment')} · {plural(docs, 'document')} · "
+            f"{plural(parts, 'participant')}"
+        )
+
+    if not n.children:
+        return three(n.segments, n.documents, n.participants)
+    total = three(n.all_segments, n.all_documents, n.all_participants)
+    subs = plural(len(n.children), "subcode")
+    if n.segments == 0:
+        return f"{total}, all coded with its {subs}"
+    return f"{total} with its {subs}; {plural(n.segments, 'segment')} coded with this code itself"
+
+
+def quote_source(q: Quote) -> str:
+    who = q.participant or "no participant"
+    doc = "" if q.document == q.participant else f", {q.document}"
+    return f"— {who}{doc}, {q.place}"
+
+
+def export_codebook(
+    store: Store,
+    out: str | Path,
+    *,
+    examples: int = 3,
+    codes_only: bool = False,
+    memos: bool = False,
+    include_retired: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> WordResult:
+    """Write the codebook to ``out`` (.docx)."""
+    a = load_analysis(store, quotes=0 if codes_only else examples, memos=memos and not codes_only)
+    nodes = a.walk(include_retired=include_retired)
+    doc = docx.Document()
+    setup(doc, title=f"Codebook: {a.name}")
+    body = Body(doc)
+    _title_page(body, a, nodes)
+    result = WordResult(path=str(out), format="docx", codes=len(nodes),
+                        themes=sum(1 for n in nodes if n.kind == "theme"))  # fmt: skip
+    if not nodes:
+        body.p("The project has no codes yet.")
+    for i, n in enumerate(nodes):
+        _code_section(body, n, codes_only=codes_only, result=result)
+        if progress and (i % 25 == 0 or i == len(nodes) - 1):
+            progress(i + 1, len(nodes))
+    if nodes:
+        body.page_break()
+        body.heading("Summary of codes", 1)
+        body.muted("The counts of a theme or category include its subcodes.")
+        body.raw(
+            table(
+                ["Code", "Kind", "Segments", "Documents", "Participants"],
+                [
+                    [
+                        n.name,
+                        KIND_LABEL.get(n.kind, n.kind),
+                        n.all_segments,
+                        n.all_documents,
+                        n.all_participants,
+                    ]
+                    for n in nodes
+                ],
+                widths_cm=[7.0, 2.0, 2.3, 2.5, 2.6],
+                numeric=(2, 3, 4),
+                indents=[n.depth for n in nodes],
+            )
+        )
+    body.flush()
+    with atomic_output(Path(out)) as tmp:
+        doc.save(str(tmp))
+    return result
+
+
+def _title_page(body: Body, a: Analysis, nodes: list[Node]) -> None:
+    for _ in range(4):
+        body.p()
+    body.heading("Codebook", 0)
+    body.p(a.name, style="Subtitle")
+    body.labelled("Coders:", ", ".join(a.coders) or "none yet")
+    body.labelled("Date:", long_date(a.generated))
+    kinds = {k: sum(1 for n in nodes if n.kind == k) for k in ("theme", "category", "code")}
+    body.labelled(
+        "Contents:",
+        f"{plural(kinds['theme'], 'theme')}, "
+        f"{plural(kinds['category'], 'category', 'categories')}, "
+        f"{plural(kinds['code'], 'code')}; "
+        f"{plural(a.total_segments, 'coded segment')} from {plural(a.documents, 'document')} "
+        f"of {plural(a.participants, 'participant')}.",
+    )
+    core = [n for n in nodes if n.is_core]
+    if core:
+        body.labelled("Core category:", ", ".join(n.name for n in core))
+    body.muted(
+        "Generated by qda. Quotes are verbatim; places are speaker turns in the transcript.",
+        italic=True,
+    )
+    body.page_break()
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+
+
+def _code_section(body: Body, n: Node, *, codes_only: bool, result: WordResult) -> None:
+    body.heading(n.name, n.depth + 1)
+    extras = [KIND_LABEL.get(n.kind, n.kind)]
+    if n.is_core:
+        extras.append("core category")
+    if n.origin == "invivo":
+        extras.append("in-vivo code")
+    if n.retired:
+        extras.append("retired")
+    swatch = body.swatch(n.color)
+    body.p(R(" · ".join(extras) + ("   " if swatch else ""), italic=True), *swatch)
+    if n.definition.strip():
+        first, *more = _paragraphs(n.definition)
+        body.labelled("Definition:", first)
+        for para in more:
+            body.p(para)
+    else:
+        body.muted("No definition yet.", italic=True)
+    for label, value in (
+        ("Include when:", n.inclusion), ("Exclude when:", n.exclusion), ("Example:", n.example)
+    ):  # fmt: skip
+        if value.strip():
+            body.labelled(label, value.strip())
+    body.muted(counts_line(n))
+    if codes_only:
+        return
+    for q in n.quotes:
+        body.p(f"“{q.text}”", style="Quote", keep_next=True)
+        body.p(quote_source(q), style="Attribution")
+        result.quotes += 1
+    for m in n.memos:
+        body.p(
+            R(f"Memo ({m['type']}): {m['title']}", bold=True),
+            R(f"  {m['author']} {m['date']}".rstrip(), italic=True),
+            keep_next=True,
+        )
+        for para in _paragraphs(m["body"]) or [""]:
+            body.p(para)
+        result.memos += 1

@@ -1,0 +1,260 @@
+"""QdaApp: the terminal workbench.  Thin: screens, workers, errors and navigation.
+
+``run_app(project)`` is what ``qda open`` and ``qda demo`` call.  Database work runs
+in thread workers (:meth:`QdaApp.run_db`), one task at a time in order; results come
+back as messages handled on the UI thread; errors open an :class:`ErrorModal`.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from qda.errors import QdaError
+from qda.tui.commands import ProjectCommands, binding_commands
+from qda.tui.gate import SerialGate
+from qda.tui.messages import TaskFailed, TaskFinished
+from qda.tui.modals.error import ErrorModal
+from qda.tui.modals.help import HelpModal, binding_rows
+from qda.tui.navigation import SCREENS, screen_class
+from qda.tui.theme import DARK, LIGHT, THEMES, default_theme
+
+if TYPE_CHECKING:
+    from qda.project import Project
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def _nav_bindings() -> list[BindingType]:
+    return [
+        Binding(key, f"go('{name}')", title, show=False, id=f"app.go.{name}", tooltip=desc)
+        for name, (_m, _c, key, title, desc) in SCREENS.items()
+    ]
+
+
+class QdaApp(App[None]):
+    """qda's Textual app: one project, a stack of screens, workers for the database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qda"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ProjectCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Keys of this screen"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+        *_nav_bindings(),
+    ]
+
+    def __init__(
+        self, project: Project, *, catch_errors: bool | None = None, theme: str | None = None
+    ) -> None:
+        super().__init__()
+        self.project = project
+        self.gate = SerialGate()
+        self.catch_errors = catch_errors
+        self.errors: list[str] = []
+        self.last_document: str | None = None
+        self.recent_codes: list[str] = []
+        self.data_version = 0
+        self._wanted_theme = theme or default_theme(project.config.extra.get("theme"))
+        for t in THEMES:
+            self.register_theme(t)
+        self.theme = self._wanted_theme
+
+    def get_default_screen(self) -> Screen[Any]:
+        from qda.tui.screens.home import HomeScreen
+
+        return HomeScreen(self.project)
+
+    def on_mount(self) -> None:
+        target = self.project.target
+        self.title = f"qda · {target.rsplit('/', 1)[-1] if '://' not in target else target}"
+
+    # -- database work ---------------------------------------------------------
+    def run_db(
+        self,
+        fn: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        *,
+        owner: Any = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``fn`` in a worker thread (in submission order); ``done(result)`` on the UI;
+        on an error, ``failed(error)`` (if given) and then the error modal."""
+        self._db_worker(self.gate.ticket(), fn, done, owner, failed)
+
+    @work(thread=True, group="db", exit_on_error=False)
+    def _db_worker(
+        self, ticket: int, fn: Callable[[], Any], done: Any, owner: Any, failed: Any
+    ) -> None:
+        with self.gate.turn(ticket):
+            try:
+                result = fn()
+            except Exception as exc:
+                self.post_message(TaskFailed(exc, owner, failed))
+                return
+        self.post_message(TaskFinished(done, result, owner))
+
+    def on_task_finished(self, message: TaskFinished) -> None:
+        owner = message.owner
+        if message.done is None or (owner is not None and (owner._closing or owner._closed)):
+            return  # the screen that asked has gone
+        try:
+            message.done(message.result)
+        except Exception as exc:
+            if not self._catching(exc):
+                raise
+            self.show_error(exc)
+
+    def on_task_failed(self, message: TaskFailed) -> None:
+        if message.failed is not None:
+            message.failed(message.error)
+        self.show_error(message.error)
+
+    # -- errors ----------------------------------------------------------------
+    def show_error(self, error: BaseException | str) -> None:
+        """Show an error in a modal: a QdaError's own words, else a short internal error."""
+        if isinstance(error, str):
+            text = error
+        elif isinstance(error, QdaError):
+            text = str(error)
+        else:
+            where = self._log_internal(error)
+            text = f"internal error: {type(error).__name__}: {error}\n(details in {where})"
+        self.errors.append(text)
+        self.push_screen(ErrorModal(text))
+
+    def _log_internal(self, error: BaseException) -> str:
+        from qda.config import data_dir
+
+        path = data_dir() / "tui-errors.log"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {datetime.now(UTC).isoformat()}\n")
+                fh.write("".join(traceback.format_exception(error)))
+        except OSError:
+            return "the log (could not be written)"
+        return str(path)
+
+    def _catching(self, error: BaseException) -> bool:
+        """Whether an error becomes a modal (always for QdaError; for bugs, in real use)."""
+        if isinstance(error, QdaError):
+            return True
+        return self.catch_errors if self.catch_errors is not None else not self.is_headless
+
+    async def _dispatch_action(self, namespace: Any, action_name: str, params: Any) -> bool:
+        # Every key binding and palette command goes through here: an error in one
+        # becomes a modal and the app goes on.
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as exc:
+            if not self._catching(exc):
+                raise
+            self.show_error(exc)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Anything else that escapes stops the part of Textual that ran it, so the app
+        # cannot safely go on: leave cleanly with one line (the details in a log file),
+        # not a traceback on the screen.
+        if self._catching(error):
+            where = self._log_internal(error)
+            text = f"qda: internal error: {type(error).__name__}: {error} (details in {where})"
+            self.exit(return_code=70, message=text)
+            return
+        super()._handle_exception(error)
+
+    # -- navigation ------------------------------------------------------------
+    def open_screen(self, screen: Screen[Any], *, stack: bool = False) -> None:
+        """Show a workflow screen: on top of home, replacing another workflow screen,
+        or (``stack``) on top of the current one so that Escape comes back to it."""
+        if stack or len(self.screen_stack) <= 1:
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
+
+    def action_go(self, name: str) -> None:
+        if name == "home":
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        if name == "coding":
+            if self.last_document is None:
+                self.notify("Choose a transcript first (Enter on the home screen).")
+                return
+            self.open_document(self.last_document)
+            return
+        cls = screen_class(name)
+        if cls is None:
+            self.notify(f"The {name} screen is not available in this copy of qda.")
+            return
+        if type(self.screen) is cls:
+            return
+        self.open_screen(cls(self.project))
+
+    def open_document(
+        self, doc_id: str, *, select: tuple[int, int] | None = None, stack: bool = False
+    ) -> None:
+        """Open a transcript in the coding screen (optionally selecting a span)."""
+        from qda.tui.screens.coding import CodingScreen
+
+        self.last_document = doc_id
+        current = self.screen
+        if isinstance(current, CodingScreen) and current.doc_id == doc_id:
+            if select:
+                current.select(*select)
+            return
+        self.open_screen(CodingScreen(self.project, doc_id, select=select), stack=stack)
+
+    def compare_code(self, code_id: str) -> None:
+        """Open the compare screen on one code's segments."""
+        cls = screen_class("compare")
+        if cls is not None:
+            self.open_screen(cls(self.project, code_id=code_id))
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpModal):
+            return
+        self.push_screen(HelpModal(screen.title or type(screen).__name__, binding_rows(screen)))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT.name if self.theme == DARK.name else DARK.name
+
+    def remember_code(self, code_id: str) -> None:
+        if code_id in self.recent_codes:
+            self.recent_codes.remove(code_id)
+        self.recent_codes.insert(0, code_id)
+        del self.recent_codes[12:]
+
+    # -- command palette -------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for name, (_m, _c, key, title, desc) in SCREENS.items():
+            if name in ("suggestions", "team") and screen_class(name) is None:
+                continue
+            yield SystemCommand(
+                f"Go to {title}", f"{desc} ({key})", lambda n=name: self.action_go(n)
+            )
+        yield from binding_commands(screen)
+        yield SystemCommand(
+            "Toggle light / dark theme", "For light or dark terminals", self.action_toggle_theme
+        )
+        yield SystemCommand("Keys", "All the keys of this screen (?)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+
+def run_app(project: Project) -> None:
+    """Open the workbench on ``project`` (blocks until the user quits)."""
+    app = QdaApp(project)
+    app.run()
+    if app.return_code:  # an internal error ended it (already reported in one line)
+        raise SystemExit(app.return_code)

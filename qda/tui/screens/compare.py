@@ -1,0 +1,205 @@
+"""CompareScreen: constant comparison — every segment of a code, by participant,
+filtered by attribute; a second code side by side; Enter jumps to the transcript."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Header, Static
+
+from qda.tui.modals.form import Field, FormModal
+from qda.tui.modals.picker import Choice, PickerModal
+from qda.tui.screens.base import QdaScreen
+from qda.tui.widgets.key_bar import KeyBar
+from qda.tui.widgets.segment_list import SegmentList
+
+
+def _where(text: str) -> dict[str, str]:
+    from qda.coding.analysis.common import parse_where
+
+    return parse_where([p for p in (x.strip() for x in text.split(",")) if p])
+
+
+def _b(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
+    name = action.split("(")[0] + ("_b" if "'b'" in action else "")
+    return Binding(key, action, description, show=show, id=f"compare.{name}", tooltip=tooltip)
+
+
+class CompareScreen(QdaScreen):
+    """Segments of one code (and optionally a second one beside it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _b("a", "choose('a')", "Code", "Choose the code to compare"),
+        _b("b", "choose('b')", "Beside", "A second code beside it"),
+        _b("f", "filter", "Filter", "Only participants whose attributes match"),
+        _b("d", "descendants", "Sub-codes", "Include the codes under it"),
+        _b("tab", "switch", "Switch", "The other column", show=False),
+    ]
+
+    def __init__(self, project: Any, code_id: str | None = None, code_b: str | None = None) -> None:
+        super().__init__(project)
+        self.code_a = code_id
+        self.code_b = code_b
+        self.where_text = ""
+        self.descendants = False
+        self.codes: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="compare-head")
+        with Horizontal(id="compare-columns"):
+            yield SegmentList(id="segments-a", classes="segments")
+            yield SegmentList(id="segments-b", classes="segments")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Compare"
+        self.query_one("#segments-a").focus()
+        if self.code_a is None and self.qda.recent_codes:
+            self.code_a = self.qda.recent_codes[0]  # the code last applied
+        if self.code_a is None:
+            self.call_after_refresh(self.action_choose, "a")
+
+    def reload(self) -> None:
+        p = self.project
+        a, b, where, desc = self.code_a, self.code_b, self.where_text, self.descendants
+
+        def fetch() -> dict[str, Any]:
+            cond = _where(where) if where else None
+            out: dict[str, Any] = {"codes": p.codes(include_retired=True)}
+            out["a"] = p.segments(a, descendants=desc, where=cond) if a else []
+            out["b"] = p.segments(b, descendants=desc, where=cond) if b else None
+            return out
+
+        self.run_db(fetch, self._show)
+
+    def _code_path(self, code_id: str | None) -> str:
+        return next((c.path for c in self.codes if c.id == code_id), "?")
+
+    def _show(self, data: dict[str, Any]) -> None:
+        self.codes = data["codes"]
+        attrs = [
+            k.split(">")[0].split("<")[0].split("=")[0].strip() for k in self.where_text.split(",")
+        ]
+        attrs = [a for a in attrs if a]
+        self.query_one("#segments-a", SegmentList).show(data["a"], attrs)
+        column_b = self.query_one("#segments-b", SegmentList)
+        column_b.display = data["b"] is not None
+        if data["b"] is not None:
+            column_b.show(data["b"], attrs)
+        head = Text()
+        if self.code_a is None:
+            head.append("Choose a code (a).", style="bold")
+        else:
+            head.append(self._describe(self.code_a, data["a"]))
+            if data["b"] is not None:
+                head.append("   beside   ")
+                head.append(self._describe(self.code_b, data["b"]))
+                pa = {s.participant for s in data["a"]}
+                pb = {s.participant for s in data["b"]}
+                head.append(
+                    f"\nparticipants with both: {len(pa & pb)}, only the first: {len(pa - pb)}, "
+                    f"only the second: {len(pb - pa)}",
+                    style="dim",
+                )
+        filt = f"filter: {self.where_text}" if self.where_text else "no filter (f)"
+        head.append(f"\n{filt}" + ("  ·  with sub-codes" if self.descendants else ""), style="dim")
+        self.query_one("#compare-head", Static).update(head)
+
+    def _describe(self, code_id: str | None, segs: list[Any]) -> Text:
+        people = {s.participant for s in segs}
+        docs = {s.document_id for s in segs}
+
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'s' * (count != 1)}"
+
+        return Text.assemble(
+            (self._code_path(code_id), "bold"),
+            f": {n(len(segs), 'segment')}, {n(len(docs), 'transcript')}, "
+            f"{n(len(people), 'participant')}",
+        )
+
+    def action_choose(self, which: str) -> None:
+        p = self.project
+
+        def show(codes: list[Any]) -> None:
+            self.codes = codes
+            choices = [
+                Choice(
+                    c.id,
+                    c.path,
+                    detail=f"{c.codings} segment{'s' * (c.codings != 1)}",
+                    color=c.color,
+                )
+                for c in codes
+                if not c.retired
+            ]
+            if which == "b" and self.code_b:
+                choices.insert(0, Choice("", "(none: one column)"))
+            title = "Compare the segments of…" if which == "a" else "…beside the segments of"
+            self.app.push_screen(PickerModal(title, choices), picked)
+
+        def picked(code_id: str | None) -> None:
+            if code_id is None:
+                return
+            if which == "a":
+                self.code_a = code_id
+            else:
+                self.code_b = code_id or None
+            self.reload()
+
+        self.run_db(p.codes, show)
+
+    def action_filter(self) -> None:
+        def done(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            text = values["where"].strip()
+            try:
+                _where(text)
+            except Exception as exc:
+                self.notify_error(exc)
+                return
+            self.where_text = text
+            self.reload()
+
+        p = self.project
+
+        def show(attrs: list[dict[str, str]]) -> None:
+            names = ", ".join(a["name"] for a in attrs)
+            note = (
+                f"Attributes: {names}.\n"
+                "Conditions separated by commas, e.g. partnership_3m>=7, sex=F"
+            )
+            field = Field(
+                "where", "Only participants where", self.where_text, placeholder="age>=50"
+            )
+            self.app.push_screen(FormModal("Filter by attribute", [field], note=note), done)
+
+        self.run_db(p.attributes, show)
+
+    def action_descendants(self) -> None:
+        self.descendants = not self.descendants
+        self.reload()
+
+    def action_switch(self) -> None:
+        a = self.query_one("#segments-a", SegmentList)
+        b = self.query_one("#segments-b", SegmentList)
+        (a if b.has_focus or not b.display else b).focus()
+
+    def _focused_list(self) -> SegmentList:
+        b = self.query_one("#segments-b", SegmentList)
+        return b if b.has_focus else self.query_one("#segments-a", SegmentList)
+
+    def action_jump(self) -> None:
+        seg = self._focused_list().current
+        if seg is not None:
+            self.qda.open_document(seg.document_id, select=(seg.start, seg.end), stack=True)
+
+    def on_option_list_option_selected(self, event: SegmentList.OptionSelected) -> None:
+        event.stop()
+        self.action_jump()

@@ -1,0 +1,107 @@
+"""Issue 5's evaluation: code five segments about feeling listened to, rank the sample
+project's sentences, and count how many of the top 10 a person would code the same way.
+
+The answer key (tests/data/listened_answer_key.json) was written by hand, by reading
+all 14 transcripts, and committed before the ranker was run on it.  Its "yes" items
+are sentences that on their own say the participant was (or was not) listened to,
+heard, believed or taken seriously; "borderline" items are related (having a say,
+being treated as a person, being remembered).  Precision is reported both ways, and
+with ties at the cut-off counted as their expected share (McSherry & Najork 2008).
+
+Measured (see the lead's report): strict 6/10 in text order (5.33 expected over the
+tie at the cut-off), lenient 6/10; the issue's target of 7/10 is not reached, so that
+target is an xfail here and the passing test guards against regressions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qda.suggest import queue
+
+KEY = Path(__file__).parent / "data" / "listened_answer_key.json"
+
+
+def _key() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(KEY.read_text(encoding="utf-8"))
+    return data
+
+
+def _setup(project: Any, *, definition: bool = True) -> tuple[str, list[tuple[str, int, int, str]]]:
+    key = _key()
+    name = key["code"]["name"]
+    project.add_code(name, definition=key["code"]["definition"] if definition else "")
+    for seed in key["seeds"]:
+        project.apply(name, seed["document"], quote=seed["sentence"])
+    texts = {d.name: project.show(d.id).text for d in project.documents()}
+    spans = []
+    for item in key["items"]:
+        text = texts[item["document"]]
+        at = text.find(item["sentence"])
+        assert at >= 0, item  # the key quotes the transcripts exactly
+        spans.append((item["document"], at, at + len(item["sentence"]), item["level"]))
+    return name, spans
+
+
+def _level(spans: list[tuple[str, int, int, str]], doc: str, start: int, end: int) -> str | None:
+    """The key's level for a candidate: it must overlap a key sentence by at least half
+    of the shorter of the two (sentence splitting may differ a little)."""
+    best = None
+    for d, a, b, lv in spans:
+        if d == doc and min(end, b) - max(start, a) >= max(1, 0.5 * min(end - start, b - a)):
+            if lv == "yes":
+                return "yes"
+            best = lv
+    return best
+
+
+def precision(project: Any, *, definition: bool = True, k: int = 10) -> dict[str, float]:
+    name, spans = _setup(project, definition=definition)
+    _code_id, cands = queue.rank_code(project.store, name, top=5 * k)
+    assert len(cands) >= k
+    top = cands[:k]
+    cut = top[-1].score
+    above = [c for c in cands if c.score > cut]
+    tied = [c for c in cands if c.score == cut]
+    slots = k - len(above)
+    out: dict[str, float] = {}
+    for label, ok in (("strict", {"yes"}), ("lenient", {"yes", "borderline"})):
+
+        def hit(c: Any, ok: set[str] = ok) -> bool:
+            return _level(spans, c.document, c.start, c.end) in ok
+
+        out[label] = sum(hit(c) for c in top) / k
+        out[label + "_expected"] = (
+            sum(hit(c) for c in above) + slots * sum(hit(c) for c in tied) / len(tied)
+        ) / k
+    return out
+
+
+def test_answer_key_is_as_committed() -> None:
+    key = _key()
+    assert len(key["seeds"]) == 5
+    assert sum(i["level"] == "yes" for i in key["items"]) == 78
+    assert len(key["items"]) == 217
+
+
+def test_precision_at_10_with_five_coded_segments(project: Any) -> None:
+    got = precision(project)
+    print("precision@10:", got)
+    assert got["strict"] >= 0.6
+    assert got["strict_expected"] >= 0.5
+    assert got["lenient"] >= 0.6
+
+
+@pytest.mark.xfail(reason="issue 5 target (7 of 10) not reached: measured 6/10", strict=True)
+def test_issue_target_seven_of_ten(project: Any) -> None:
+    assert precision(project)["strict_expected"] >= 0.7
+
+
+def test_precision_without_a_definition_is_reported(project: Any) -> None:
+    got = precision(project, definition=False)
+    print("precision@10 without a definition:", got)
+    assert got["strict"] >= 0.3
