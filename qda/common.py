@@ -26,6 +26,30 @@ def get_or_create_coder(session: Session, name: str) -> Coder:
     return coder
 
 
+def event_values(
+    *,
+    coder: Coder | uuid.UUID | None,
+    action: str,
+    entity_kind: str,
+    entity_id: uuid.UUID | None,
+    summary: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> dict[str, Any]:
+    """The row of one event (a new id, now), ready for an insert into ``events``."""
+    return {
+        "id": uuid.uuid4(),
+        "at": utcnow(),
+        "coder_id": coder.id if isinstance(coder, Coder) else coder,
+        "action": action,
+        "entity_kind": entity_kind,
+        "entity_id": entity_id,
+        "summary": summary,
+        "before": None if before is None else json.dumps(before, default=str, ensure_ascii=False),
+        "after": None if after is None else json.dumps(after, default=str, ensure_ascii=False),
+    }
+
+
 def record_event(
     session: Session,
     *,
@@ -41,20 +65,12 @@ def record_event(
 
     A Core insert (no ORM bookkeeping): the trail is written, never read back here.
     """
-    event_id = uuid.uuid4()
-    session.execute(
-        insert(table_of(Event)).values(
-            id=event_id,
-            at=utcnow(),
-            coder_id=coder.id if isinstance(coder, Coder) else coder,
-            action=action,
-            entity_kind=entity_kind,
-            entity_id=entity_id,
-            summary=summary,
-            before=None if before is None else json.dumps(before, default=str, ensure_ascii=False),
-            after=None if after is None else json.dumps(after, default=str, ensure_ascii=False),
-        )
-    )
+    row = event_values(
+        coder=coder, action=action, entity_kind=entity_kind, entity_id=entity_id,
+        summary=summary, before=before, after=after,
+    )  # fmt: skip
+    session.execute(insert(table_of(Event)).values(**row))
+    event_id: uuid.UUID = row["id"]
     return event_id
 
 

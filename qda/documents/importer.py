@@ -9,32 +9,32 @@ command is one transaction and the first bad file aborts it.
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import subprocess
-import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qda.common import get_or_create_coder, get_or_create_participant, record_event
-from qda.db.bulk import bulk_insert, table_of
+from qda.common import event_values, get_or_create_coder
+from qda.db.bulk import bound, bulk_insert, insert_tuples, table_of
 from qda.db.engine import Store
-from qda.db.models import Document, Participant, Sentence, Turn
+from qda.db.models import Document, Event, Participant, Sentence, Turn
 from qda.db.types import utcnow
-from qda.documents.readers import TRANSCRIPT_SUFFIXES, ParsedTranscript, read_transcript
-from qda.documents.text import sha256_text
+from qda.documents.prepare import Prepared, prepared_batches
+from qda.documents.readers import TRANSCRIPT_SUFFIXES
 from qda.errors import ImportFileError
 
-BATCH_FILES = 32
-WORKER_MIN_FILES = 64  # below this, a helper process costs more than it saves
 _PARTICIPANT_FROM_NAME = re.compile(r"^([A-Za-z]{1,4}[-_]?\d{1,5})(?=$|[\W_])")
 _SKIP_NAMES = re.compile(r"(?i)^(readme|licen[cs]e|changelog|notes?)(\..*)?$")
+_TURN_KEYS = (
+    "document_id", "idx", "start", "end", "body_start", "speaker", "is_interviewer",
+    "start_ms", "end_ms",
+)  # fmt: skip
+_SENTENCE_KEYS = ("document_id", "idx", "turn_idx", "start", "end")
 
 
 @dataclass(frozen=True)
@@ -97,83 +97,6 @@ def expand_paths(paths: Iterable[Path], report: ImportReport) -> list[Path]:
     return out
 
 
-def _batches(items: list[Path], n: int) -> Iterator[list[Path]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
-
-
-@dataclass
-class _Prepared:
-    path: Path
-    parsed: ParsedTranscript
-    sha: str
-    sentences: list[tuple[int, int, int]]  # (start, end, turn idx)
-
-
-def prepare_batch(
-    files: list[Path],
-    max_bytes: int,
-    transform: Callable[[str, Path], str] | None = None,
-) -> tuple[list[_Prepared], list[dict[str, str]]]:
-    """Read, normalise and split a batch of files: (prepared, skipped with reasons)."""
-    from qda.nlp.pipeline import split_regions
-
-    parsed: list[tuple[Path, ParsedTranscript]] = []
-    skipped: list[dict[str, str]] = []
-    for f in files:
-        try:
-            parsed.append((f, read_transcript(f, max_bytes=max_bytes, transform=transform)))
-        except ImportFileError as exc:
-            skipped.append({"path": str(f), "reason": exc.reason})
-    regions = [[(t.body_start, t.end) for t in pt.turns] for _, pt in parsed]
-    sents = list(split_regions([pt.text for _, pt in parsed], regions))
-    prepared = [
-        _Prepared(path=f, parsed=pt, sha=sha256_text(pt.text), sentences=sents[i])
-        for i, (f, pt) in enumerate(parsed)
-    ]
-    return prepared, skipped
-
-
-def _prepared_batches(
-    files: list[Path], max_bytes: int, transform: Callable[[str, Path], str] | None
-) -> Iterator[tuple[list[Path], list[_Prepared], list[dict[str, str]]]]:
-    """Prepared batches in order.  A large import prepares them in a helper process
-    (``python -m qda.documents.prepare_worker``), so that reading and sentence
-    splitting of the next batch overlap with storing this one on the other core."""
-    batches = list(_batches(files, BATCH_FILES))
-    use_worker = (
-        transform is None
-        and len(files) >= WORKER_MIN_FILES
-        and os.environ.get("QDA_IMPORT_WORKER", "1") != "0"
-    )
-    if not use_worker:
-        for batch in batches:
-            yield (batch, *prepare_batch(batch, max_bytes, transform))
-        return
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qda.documents.prepare_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        try:
-            proc.stdin.write(pickle.dumps((max_bytes, [[str(f) for f in b] for b in batches])))
-            proc.stdin.close()
-        except OSError:
-            pass  # the helper died: every batch is prepared here instead
-        for batch in batches:
-            try:
-                prepared, skipped = pickle.load(proc.stdout)
-            except (EOFError, OSError, pickle.UnpicklingError):
-                prepared, skipped = prepare_batch(batch, max_bytes, None)
-            yield batch, prepared, skipped
-    finally:
-        proc.kill()
-        proc.wait()
-
-
 @dataclass
 class _ImportState:
     """What one import needs to know of the project, read once instead of per file."""
@@ -212,9 +135,21 @@ class _ImportState:
         return f"{name} ({n})"
 
 
-def _store_one(
-    session: Session, prep: _Prepared, state: _ImportState, report: ImportReport
-) -> None:
+def _new_participant(conn: Connection, name: str) -> uuid.UUID:
+    """A participant row for a name this import has not seen (the unique name makes a
+    race with another process an IntegrityError, which the caller retries)."""
+    pid = uuid.uuid4()
+    clean = " ".join(name.split())
+    bulk_insert(conn, table_of(Participant), [{"id": pid, "name": clean, "created_at": utcnow()}])
+    return pid
+
+
+def _store_one(session: Session, prep: Prepared, state: _ImportState, report: ImportReport) -> None:
+    """Store one prepared file: its document, turns, sentences, full-text rows and event.
+
+    Plain Core / driver inserts on the session's connection (the hot path of an import);
+    the caller's transaction makes it all or nothing.
+    """
     state.load(session)
     existing = state.shas.get(prep.sha)
     if existing is not None:
@@ -222,19 +157,21 @@ def _store_one(
         return
     if state.coder_id is None:
         state.coder_id = get_or_create_coder(session, state.coder_name).id
-    pname = state.label(state.participant or participant_from_filename(prep.path), prep.path)
+    conn = session.connection()
+    pname = " ".join(
+        state.label(state.participant or participant_from_filename(prep.path), prep.path).split()
+    )
     if pname.lower() not in state.participants:
-        part = get_or_create_participant(session, pname)
-        state.participants[pname.lower()] = (part.id, part.name)
+        state.participants[pname.lower()] = (_new_participant(conn, pname), pname)
     part_id, part_name = state.participants[pname.lower()]
     text_ = prep.parsed.text
     doc_id = uuid.uuid4()
     name = state.unique_name(state.label(prep.path.stem, prep.path))
     words = len(text_.split())
     position = state.position + 1
-    conn = session.connection()  # Core executemany: no ORM bookkeeping for bulk rows
-    conn.execute(
-        insert(table_of(Document)),
+    bulk_insert(
+        conn,
+        table_of(Document),
         [
             {
                 "id": doc_id,
@@ -254,46 +191,38 @@ def _store_one(
         ],
     )
     turns = prep.parsed.turns
-    bulk_insert(
-        conn,
-        table_of(Turn),
-        [
-            {
-                "document_id": doc_id,
-                "idx": i,
-                "start": t.start,
-                "end": t.end,
-                "body_start": t.body_start,
-                "speaker": t.speaker,
-                "is_interviewer": t.is_interviewer,
-                "start_ms": t.start_ms,
-                "end_ms": t.end_ms,
-            }
-            for i, t in enumerate(turns)
-        ],
-    )
+    doc_key = bound(conn, table_of(Turn), "document_id", doc_id)
+    turn_rows = [
+        (doc_key, i, t.start, t.end, t.body_start, t.speaker, t.is_interviewer,
+         t.start_ms, t.end_ms)
+        for i, t in enumerate(turns)
+    ]  # fmt: skip
+    insert_tuples(conn, table_of(Turn), _TURN_KEYS, turn_rows)
     # Sentence ids are given here (this transaction holds the write lock), so the
-    # full-text rows can use them without reading them back.
-    sqlite = conn.dialect.name == "sqlite"
-    first_id = (conn.exec_driver_sql("SELECT max(id) FROM sentences").scalar() or 0) + 1
-    rows: list[dict[str, object]] = [
-        {"document_id": doc_id, "idx": i, "turn_idx": ti, "start": st, "end": en}
-        for i, (st, en, ti) in enumerate(prep.sentences)
-    ]
-    if sqlite:  # on PostgreSQL the sequence gives the ids (and there is no FTS5 table)
-        for i, row in enumerate(rows):
-            row["id"] = first_id + i
-    bulk_insert(conn, table_of(Sentence), rows)
-    if sqlite and prep.sentences:
-        conn.exec_driver_sql(
-            "INSERT INTO sentence_fts (rowid, text, document_id) VALUES (?, ?, ?)",
-            [
-                (first_id + i, text_[st:en], doc_id.hex)
-                for i, (st, en, _) in enumerate(prep.sentences)
-            ],
+    # full-text rows can use them without reading them back.  On PostgreSQL the
+    # sequence gives the ids (and there is no FTS5 table).
+    sents = prep.sentences
+    if conn.dialect.name == "sqlite":
+        first = (conn.exec_driver_sql("SELECT max(id) FROM sentences").scalar() or 0) + 1
+        insert_tuples(
+            conn,
+            table_of(Sentence),
+            ("id", *_SENTENCE_KEYS),
+            [(first + i, doc_key, i, ti, st, en) for i, (st, en, ti) in enumerate(sents)],
         )
-    record_event(
-        session,
+        if sents:
+            conn.exec_driver_sql(
+                "INSERT INTO sentence_fts (rowid, text, document_id) VALUES (?, ?, ?)",
+                [(first + i, text_[st:en], doc_id.hex) for i, (st, en, _) in enumerate(sents)],
+            )
+    else:
+        insert_tuples(
+            conn,
+            table_of(Sentence),
+            _SENTENCE_KEYS,
+            [(doc_id, i, ti, st, en) for i, (st, en, ti) in enumerate(sents)],
+        )
+    event = event_values(
         coder=state.coder_id,
         action="import",
         entity_kind="document",
@@ -301,6 +230,7 @@ def _store_one(
         summary=f"imported {name} from {state.label(prep.path.name, prep.path)}",
         after={"name": name, "sha256": prep.sha, "participant": part_name},
     )
+    bulk_insert(conn, table_of(Event), [event])
     state.shas[prep.sha] = name
     state.names.add(name)
     state.position = position
@@ -313,7 +243,7 @@ def _store_one(
             chars=len(text_),
             words=words,
             turns=len(turns),
-            sentences=len(prep.sentences),
+            sentences=len(sents),
         )
     )
 
@@ -345,7 +275,7 @@ def import_transcripts(
     total = len(files)
     done = 0
     state = _ImportState(coder_name=coder, participant=participant, transform=transform)
-    prepared = _prepared_batches(files, max_bytes, transform)
+    prepared = prepared_batches(files, max_bytes, transform)
     if strict:
         with store.write() as session:
             for batch, preps, skipped in prepared:

@@ -1,6 +1,6 @@
 """The helper process of a large transcript import: reads and splits batches of files.
 
-Run as ``python -m qda.documents.prepare_worker`` by :mod:`qda.documents.importer`:
+Run as ``python -m qda.documents.prepare_worker`` by :mod:`qda.documents.prepare`:
 reads ``(max_bytes, batches of paths)`` pickled on stdin and writes one pickled
 ``(prepared, skipped)`` per batch on stdout, in order, while the parent stores the
 previous batch.  A plain child process (not :mod:`multiprocessing`), so nothing of the
@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    from qda.documents.importer import prepare_batch
+    from qda.documents.prepare import prepare_batch
     from qda.nlp.pipeline import sentence_splitter
 
     sentence_splitter()  # load spaCy while the parent opens the project
