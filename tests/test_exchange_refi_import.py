@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import qda
 from qda.db.models import Code, Coding, Document, Memo, MemoLink
-from tests.conftest import REFI_DIR
+from tests.conftest import REFI_DIR, qda_cmd
 
 SAMPLES = REFI_DIR / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/refi/samples absent")
@@ -281,6 +281,30 @@ def test_a_mismatch_is_reported_not_shifted(empty_project: qda.Project, tmp_path
     with empty_project.store.read() as s:
         c = s.scalars(select(Coding)).one()
     assert (c.start, c.end, c.quote) == (wrong, wrong + 10, "Delta epsi")  # as given, never moved
+
+
+def test_cli_import_says_what_a_refi_file_brought(tmp_path: Path) -> None:
+    text = "P3: Alpha beta gamma.\nP3: Delta epsilon.\n"
+    wrong = text.index("Delta")
+    qde = (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="m" origin="QualCoder 3.5"><CodeBook><Codes>'
+        '<Code guid="C0DE0000-0000-0000-0000-000000000001" name="greek" isCodable="true"/></Codes></CodeBook>'
+        '<Sources><TextSource guid="D0C00000-0000-0000-0000-000000000003" name="P3" '
+        'plainTextPath="internal://p3.txt">'
+        f'<PlainTextSelection guid="5E100000-0000-0000-0000-000000000009" name="Alpha beta" '
+        f'startPosition="{wrong}" endPosition="{wrong + 10}">'
+        '<Coding guid="C0D10000-0000-0000-0000-000000000009"><CodeRef targetGUID="C0DE0000-0000-0000-0000-000000000001"/></Coding>'
+        "</PlainTextSelection></TextSource></Sources></Project>"
+    )
+    qdpx = make_qdpx(tmp_path / "m.qdpx", qde, {"sources/p3.txt": text.encode()})
+    proj = tmp_path / "p.qda"
+    assert qda_cmd("init", str(proj)).returncode == 0
+    res = qda_cmd("import", str(proj), str(qdpx))
+    assert res.returncode == 0, res.stderr
+    assert (
+        "m.qdpx: 1 documents, 1 codes, 1 codings, 0 memos imported; 1 selection names" in res.stdout
+    )
+    assert "selection name differs: P3" in res.stdout and "'Delta epsi'" in res.stdout
 
 
 def test_maxqda_selection_without_coding_becomes_a_memo(

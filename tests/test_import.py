@@ -134,6 +134,10 @@ def test_size_limit(empty_project: qda.Project, tmp_path: Path) -> None:
     f.write_text("Interviewer: x\n\nP09: " + "word " * 5000, encoding="utf-8")
     report = empty_project.import_paths([f], max_bytes=1000)
     assert report.skipped and "too large" in report.skipped[0]["reason"]
+    big = tmp_path / "P10.txt"
+    big.write_text("P10: " + "x" * (3 * 1024 * 1024), encoding="utf-8")
+    report = empty_project.import_paths([big], max_bytes=2 * 1024 * 1024)
+    assert "(3.0 MB > limit 2 MB; see --max-mb)" in report.skipped[0]["reason"]
 
 
 def test_docx_paragraphs_and_tables(empty_project: qda.Project, tmp_path: Path) -> None:

@@ -112,6 +112,12 @@ def import_(
             )
         for dup in report.duplicates:
             out.print(f"unchanged {dup['path']}: already imported as {dup['existing']}")
+        if report.exchange:
+            from qda.exchange.refi_report import summary_lines
+
+            for ex in report.exchange:
+                for line in summary_lines(ex):
+                    out.print(line, highlight=False, markup=False)
         if report_attrs is not None:
             out.print(
                 f"attributes: {report_attrs.participants} participants, "

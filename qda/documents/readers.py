@@ -24,6 +24,7 @@ MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 # No transcript has a paragraph this long; splitting one would take minutes and GBs.
 MAX_LINE_CHARS = 1_000_000
+MB = 1024 * 1024  # sizes are in binary megabytes, like --max-mb and max_import_mb
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def read_transcript(
         raise ImportFileError(name, f"cannot read ({exc.strerror})") from exc
     if size > max_bytes:
         raise ImportFileError(
-            name, f"too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.0f} MB)"
+            name, f"too large ({size / MB:.1f} MB > limit {max_bytes / MB:g} MB; see --max-mb)"
         )
     if suffix == ".docx":
         text, fmt, enc, turns = _read_docx(path), "docx", None, None

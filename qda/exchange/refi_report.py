@@ -48,9 +48,27 @@ class RefiImportReport:
         return asdict(self)
 
     def summary(self) -> str:
-        return (
-            f"{self.file}: {len(self.documents)} documents, {self.codes_created} codes, "
-            f"{self.codings_imported} codings, {self.memos_created} memos imported"
-            + (f"; {len(self.skipped_sources)} sources skipped" if self.skipped_sources else "")
-            + (f"; {self.mismatch_count} selection names differ" if self.mismatch_count else "")
+        return summary_lines(self.to_dict())[0]
+
+
+def summary_lines(data: dict[str, Any]) -> list[str]:
+    """A REFI-QDA import report (as :meth:`RefiImportReport.to_dict`) for people: a
+    summary line, then what was not imported and any warnings, one line each."""
+    skipped = len(data.get("skipped_sources", []))
+    mismatches = data.get("mismatch_count", 0)
+    lines = [
+        f"{data['file']}: {len(data.get('documents', []))} documents, "
+        f"{data.get('codes_created', 0)} codes, {data.get('codings_imported', 0)} codings, "
+        f"{data.get('memos_created', 0)} memos imported"
+        + (f"; {skipped} sources skipped" if skipped else "")
+        + (f"; {mismatches} selection names differ" if mismatches else "")
+    ]
+    for what, n in sorted(data.get("not_imported", {}).items()):
+        lines.append(f"  not imported: {n} {what}")
+    for m in data.get("mismatches", [])[:5]:
+        lines.append(
+            f"  selection name differs: {m.get('source')} {m.get('start')}-{m.get('end')} "
+            f"named {m.get('name')!r}, text {m.get('text', '')[:60]!r}"
         )
+    lines.extend(f"  warning: {w}" for w in data.get("warnings", []))
+    return lines
