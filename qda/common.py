@@ -50,25 +50,13 @@ def event_values(
     }
 
 
-def record_event(
-    session: Session,
-    *,
-    coder: Coder | uuid.UUID | None,
-    action: str,
-    entity_kind: str,
-    entity_id: uuid.UUID | None,
-    summary: str = "",
-    before: Any = None,
-    after: Any = None,
-) -> uuid.UUID:
-    """Append one event to the audit trail (in the caller's transaction).
+def record_event(session: Session, **fields: Any) -> uuid.UUID:
+    """Append one event to the audit trail (in the caller's transaction); ``fields`` are
+    those of :func:`event_values`.
 
     A Core insert (no ORM bookkeeping): the trail is written, never read back here.
     """
-    row = event_values(
-        coder=coder, action=action, entity_kind=entity_kind, entity_id=entity_id,
-        summary=summary, before=before, after=after,
-    )  # fmt: skip
+    row = event_values(**fields)
     session.execute(insert(table_of(Event)).values(**row))
     event_id: uuid.UUID = row["id"]
     return event_id

@@ -88,3 +88,15 @@ def test_older_project_is_upgraded_after_a_backup(
     con = sqlite3.connect(backups[0])
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "9000"
     con.close()
+
+
+def test_revisions_read_without_alembic_match_alembic(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(engine_mod.MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    assert engine_mod.schema_head() == script.get_current_head()
+    assert engine_mod.known_revisions() == {r.revision for r in script.walk_revisions()}
+    assert engine_mod._revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
