@@ -8,31 +8,44 @@ heard, believed or taken seriously; "borderline" items are related (having a say
 being treated as a person, being remembered).  Precision is reported both ways, and
 with ties at the cut-off counted as their expected share (McSherry & Najork 2008).
 
-Measured (see the lead's report): strict 6/10 in text order (5.33 expected over the
-tie at the cut-off), lenient 6/10; the issue's target of 7/10 is not reached, so that
-target is an xfail here and the passing test guards against regressions.
+Measured (see the lead's report): on this key strict 6/10 (6.0 expected over ties),
+lenient 6/10; the issue's target of 7/10 is not reached on it, so that target is an
+xfail here and the passing test guards against regressions.  On the held-out key of a
+second code (below), written by hand and committed before the ranker was run on it:
+strict 7/10, lenient 9/10, and 6/10 and 7/10 without the sentence-context step (that
+step and its weight were fixed before the held-out key was first used; each variant
+was run on it once, and no weight was tried against it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
-from qda.suggest import queue
+from qda.suggest import queue, ranking
 
 KEY = Path(__file__).parent / "data" / "listened_answer_key.json"
+#: A second code's key, written by hand (committed in 37fd41a) before the ranker ever
+#: ran on it, after the listened key had been used to develop the ranker: the held-out
+#: check that changes made while looking at the first key's misses generalise.
+HELD_OUT = Path(__file__).parent / "data" / "pillar_answer_key.json"
 
 
-def _key() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(KEY.read_text(encoding="utf-8"))
+def _key(path: Path = KEY) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
-def _setup(project: Any, *, definition: bool = True) -> tuple[str, list[tuple[str, int, int, str]]]:
-    key = _key()
+def _setup(
+    project: Any, *, definition: bool = True, key_path: Path = KEY
+) -> tuple[str, list[tuple[str, int, int, str]]]:
+    key = _key(key_path)
     name = key["code"]["name"]
     project.add_code(name, definition=key["code"]["definition"] if definition else "")
     for seed in key["seeds"]:
@@ -59,8 +72,10 @@ def _level(spans: list[tuple[str, int, int, str]], doc: str, start: int, end: in
     return best
 
 
-def precision(project: Any, *, definition: bool = True, k: int = 10) -> dict[str, float]:
-    name, spans = _setup(project, definition=definition)
+def precision(
+    project: Any, *, definition: bool = True, k: int = 10, key_path: Path = KEY
+) -> dict[str, float]:
+    name, spans = _setup(project, definition=definition, key_path=key_path)
     _code_id, cands = queue.rank_code(project.store, name, top=5 * k)
     assert len(cands) >= k
     top = cands[:k]
@@ -99,6 +114,32 @@ def test_precision_at_10_with_five_coded_segments(project: Any) -> None:
 @pytest.mark.xfail(reason="issue 5 target (7 of 10) not reached: measured 6/10", strict=True)
 def test_issue_target_seven_of_ten(project: Any) -> None:
     assert precision(project)["strict_expected"] >= 0.7
+
+
+def test_held_out_key_is_as_committed() -> None:
+    digest = hashlib.sha256(HELD_OUT.read_bytes()).hexdigest()
+    assert digest == "c86590c6f528f770935fc5020e89abfe84a74313a35920920cb9f8e68b6e956d"
+
+
+def test_held_out_precision_at_10(project: Any) -> None:
+    got = precision(project, key_path=HELD_OUT)
+    print("held-out precision@10:", got)
+    assert got["strict"] >= 0.7 and got["strict_expected"] >= 0.7
+    assert got["lenient"] >= 0.9
+
+
+def test_context_reorders_matching_sentences_only() -> None:
+    # units 0-2 are one turn, 3-4 another; unit 1 matches nothing itself.
+    idx = SimpleNamespace(unit="sentence", u_group=np.array([0, 0, 0, 1, 1], dtype=np.int32))
+    scores = np.array([1.0, 0.0, 3.0, 2.0, 0.0], dtype=np.float32)
+    out = ranking.with_context(idx, scores)  # type: ignore[arg-type]
+    w = ranking.CONTEXT_WEIGHT
+    assert out[1] == 0.0 and out[4] == 0.0  # context never makes a candidate
+    assert out[0] == pytest.approx(1.0 + w * (0.0 + 3.0) / 2)  # neighbours 1 and 2
+    assert out[2] == pytest.approx(3.0 + w * (1.0 + 0.0) / 2)
+    assert out[3] == pytest.approx(2.0)  # its only neighbour (4) scores 0; turn 0 is not context
+    turns = SimpleNamespace(unit="turn", u_group=idx.u_group)
+    assert ranking.with_context(turns, scores) is scores  # type: ignore[arg-type]
 
 
 def test_precision_without_a_definition_is_reported(project: Any) -> None:

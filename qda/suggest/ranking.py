@@ -12,6 +12,14 @@ their meta-language such as *participant describes*, example),
 vector of sublinear term frequencies (``1 + ln tf``), L2-normalised; BM25 supplies idf.
 Negative weights stay in the query, so rejected wording pulls candidates down.
 
+A sentence is also judged by its local context (Fernández & Losada's finding that a
+sentence's neighbours help sentence retrieval): to its own score is added
+``CONTEXT_WEIGHT`` times the mean score of the up to ``CONTEXT_WINDOW`` sentences on
+each side of it in the same speaker turn.  Only sentences with evidence of their own
+(a positive score) are candidates; their context re-orders them, it never brings in a
+sentence that matches nothing.  So "I listen to the World Service." in a turn about the
+radio ranks below "She actually listened." in a turn about the physio.
+
 Candidates exclude interviewer speech (unless asked), units that overlap a segment
 already coded with the code, and units of rejected suggestions; near-duplicates
 (rapidfuzz ratio >= 90 on normalised text) collapse into the best-scoring one, and a
@@ -52,6 +60,8 @@ DEFINITION_META = frozenset(
     )
 )
 MAX_QUERY_TERMS = 100
+CONTEXT_WEIGHT = 0.5
+CONTEXT_WINDOW = 2
 DUPLICATE_RATIO = 90.0
 METHOD = "bm25"
 
@@ -268,7 +278,7 @@ def rank(
     q = build_query(idx, fb) if query is None else query
     if not q or top <= 0:
         return []
-    scores = idx.score(q)
+    scores = with_context(idx, idx.score(q))
     if not include_interviewer:
         scores[idx.u_interviewer] = 0.0
     positive = np.flatnonzero(scores > 0)
@@ -318,6 +328,31 @@ def rank(
         if len(kept) >= top:
             break
     return kept
+
+
+def with_context(idx: UnitIndex, scores: np.ndarray) -> np.ndarray:
+    """Sentence scores plus ``CONTEXT_WEIGHT`` x the mean score of their neighbours in
+    the same turn (see the module docstring); other units and non-matching sentences
+    are left as they are."""
+    if idx.unit != "sentence" or CONTEXT_WEIGHT == 0 or scores.size == 0:
+        return scores
+    n = scores.size
+    total = np.zeros(n, dtype=np.float64)
+    count = np.zeros(n, dtype=np.int32)
+    group = idx.u_group
+    for d in range(1, CONTEXT_WINDOW + 1):
+        if d >= n:
+            break
+        same = group[d:] == group[:-d]  # unit i and unit i + d share a turn
+        total[:-d] += np.where(same, scores[d:], 0.0)
+        count[:-d] += same
+        total[d:] += np.where(same, scores[:-d], 0.0)
+        count[d:] += same
+    ctx = np.divide(total, count, out=np.zeros(n, dtype=np.float64), where=count > 0)
+    own = scores > 0
+    out = scores.astype(np.float64)
+    out[own] += CONTEXT_WEIGHT * ctx[own]
+    return out.astype(np.float32)
 
 
 def _best_first(scores: np.ndarray, units: np.ndarray, k: int) -> Iterator[np.ndarray]:
