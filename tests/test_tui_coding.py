@@ -90,7 +90,7 @@ async def test_invivo_code(project: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_first_document(pilot)
         start, end = await _select_sentence(pilot, screen, 5)
-        await pilot.press("v")
+        await pilot.press("v", "enter")  # in vivo: the selected words (first choice)
         await settle(pilot)
     rows = _codings(project)
     assert len(rows) == 1 and (rows[0].start, rows[0].end) == (start, end)
@@ -105,7 +105,7 @@ async def test_memo_on_a_coding(project: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_first_document(pilot)
         await _select_sentence(pilot, screen, 5)
-        await pilot.press("v")
+        await pilot.press("v", "enter")  # in vivo: the selected words (first choice)
         await settle(pilot)
         await pilot.press("m")
         await pilot.pause()
@@ -133,7 +133,7 @@ async def test_undo_and_redo(project: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_first_document(pilot)
         await _select_sentence(pilot, screen, 5)
-        await pilot.press("v")
+        await pilot.press("v", "enter")  # in vivo: the selected words (first choice)
         await settle(pilot)
         assert len(_codings(project)) == 1
         await pilot.press("u")

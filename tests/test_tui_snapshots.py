@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tests.tui_support import make_app, settle
 
@@ -88,6 +89,8 @@ def test_code_picker(coded: Any, snap_compare: Any) -> None:
         await settle(pilot)
         await pilot.press(*["down"] * 6, "s", "c", "h", "e", "a")
         await pilot.pause(0.4)  # past the memo panel's 0.25 s debounce
+        for field in pilot.app.screen.query(Input):  # a steady cursor, not a blinking one
+            field.cursor_blink = False
         await settle(pilot)
 
     assert snap_compare(make_app(coded), terminal_size=SIZE, run_before=run_before)

@@ -221,6 +221,15 @@ class QdaApp(App[None]):
         if cls is not None:
             self.open_screen(cls(self.project, code_id=code_id))
 
+    def suggest_for(self, code_id: str | None) -> None:
+        """Open the suggestions screen on one code (None: it asks which), above the
+        current screen so that Escape comes back to it."""
+        cls = screen_class("suggestions")
+        if cls is None:
+            self.notify("The suggestions screen is not available in this copy of qda.")
+            return
+        self.open_screen(cls(self.project, code=code_id), stack=True)
+
     def action_help(self) -> None:
         screen = self.screen
         if isinstance(screen, HelpModal):

@@ -53,6 +53,7 @@ class CodebookScreen(CodebookActions):
         _b("l", "relate", "Relate", "Relate this code to another (axial coding)"),
         _b("delete", "unrelate", "Unrelate", "Remove the chosen relation", show=False),
         _b("k", "compare", "Compare", "All segments of this code"),
+        _b("f", "suggest", "Suggest", "Passages that may fit this code (suggestions screen)"),
         _b("h", "toggle_retired", "Retired", "Show or hide retired codes", show=False),
         _b("u", "undo", "Undo", "Undo the last change"),
     ]

@@ -319,6 +319,11 @@ class CodebookActions(QdaScreen):
         if code is not None:
             self.qda.compare_code(code.id)
 
+    def action_suggest(self) -> None:
+        code = self._need()
+        if code is not None:
+            self.qda.suggest_for(code.id)
+
     def action_undo(self) -> None:
         p = self.project
         code = self.current

@@ -1,8 +1,9 @@
 """CodingScreen: a transcript with its codings, the code tree, and memos at hand.
 
 The transcript (a :class:`TranscriptView`) takes the keys for moving and selecting;
-this screen adds coding: ``c`` the code picker, ``v`` in vivo, ``m`` a memo, ``x``
-uncode, ``u`` undo, ``n``/``p`` next and previous coding, ``g`` the next uncoded turn.
+this screen adds coding: ``c`` the code picker, ``v`` in vivo (the selected words or a
+salient phrase in them), ``m`` a memo, ``x`` uncode, ``u`` undo, ``n``/``p`` next and
+previous coding, ``g`` the next uncoded turn, ``f`` suggestions for the code at hand.
 The actions themselves are in :mod:`qda.tui.screens.coding_actions`.
 """
 
@@ -38,7 +39,12 @@ class CodingScreen(CodingActions):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         _b("c", "code", "Code", "Apply a code to the selection (type to find or create one)"),
-        _b("v", "invivo", "In vivo", "Make a code named by the selected words and apply it"),
+        _b(
+            "v",
+            "invivo",
+            "In vivo",
+            "A code named by the selected words, or by a salient phrase in them (or in the turn)",
+        ),
         _b("m", "memo", "Memo", "Write a memo on the selection, the coding or the code"),
         _b("x", "uncode", "Uncode", "Remove a coding at the cursor", show=False),
         _b("u,ctrl+z", "undo", "Undo", "Undo your last coding or code-tree change"),
@@ -47,6 +53,12 @@ class CodingScreen(CodingActions):
         _b("p", "prev_coding", "Prev", "Previous coding (of the chosen code, if any)"),
         _b("g", "next_uncoded", "Uncoded", "Next participant turn with no coding", show=False),
         _b("slash", "find", "Find", "Find words in this transcript"),
+        _b(
+            "f",
+            "suggest",
+            "Suggest",
+            "Passages that may fit the code at the cursor, or chosen in the tree",
+        ),
         _b("f3", "find_next", "Find next", "Find the same words again", show=False),
         _b("o", "choose_document", "Transcript", "Open another transcript", show=False),
         _b(
@@ -120,6 +132,8 @@ class CodingScreen(CodingActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CODING_ACTIONS or action == "next_coding" or action == "prev_coding":
             return True if self.can_code else None
+        if action == "suggest":
+            return True if self.has_api("suggest") else None
         return True
 
     # -- loading -----------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from qda.coding.codings import invivo_name
 from qda.db.models import MEMO_TYPES
 from qda.tui.modals.code_picker import CodePick, CodePickerModal
 from qda.tui.modals.form import Field, FormModal
+from qda.tui.modals.invivo_picker import InvivoPickerModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
 
@@ -19,9 +21,36 @@ if TYPE_CHECKING:
     from qda.tui.widgets.transcript_view import TranscriptView
 
 
+INVIVO_TOP = 12  # candidate phrases offered by ``v``
+
+
 def short(text: str, n: int = 48) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _target(start: int, end: int, name: str) -> str:
+    """A picker choice id carrying what to code and the code's name."""
+    return f"{start}:{end}:{' '.join(name.split())}"
+
+
+def _parse_target(choice: str) -> tuple[int, int, str]:
+    start, end, name = choice.split(":", 2)
+    return int(start), int(end), name
+
+
+def _seen(c: Any) -> str:
+    """How distinctive a candidate phrase is: here, and in the other transcripts."""
+    here = f"{c.count}× here, " if c.count > 1 else ""
+    return here + (f"also {c.rest}× in other transcripts" if c.rest else "only here")
 
 
 class CodingActions(QdaScreen):
@@ -129,18 +158,88 @@ class CodingActions(QdaScreen):
         self._coded(work, said)
 
     def action_invivo(self) -> None:
-        span = self._selected()
-        if span is None:
+        """A code named by the participant's words: the selection, or a salient phrase
+        in it; with no selection, a salient phrase of the turn at the cursor."""
+        view = self.view
+        start, end = view.trimmed_selection()
+        if end > start:
+            self._invivo_selection(start, end)
             return
-        p = self.project
-        start, end = span
-        doc_id = self.doc_id
+        turn = view.structure.turn_at(view.cursor) if self.loaded else None
+        if turn is None or turn.is_interviewer:
+            self.notify("Select a passage first, or put the cursor in a participant's turn.")
+            return
+        lo, hi = _trim(view.raw_text, turn.body_start, turn.end)
+        if hi <= lo:
+            self.notify("This turn has no words.")
+            return
+        self._invivo_turn(lo, hi, turn.speaker or "this speaker")
+
+    def _invivo_selection(self, start: int, end: int) -> None:
+        name = invivo_name(self.view.raw_text[start:end])
+        if not name:
+            self.notify("The selection has no words to name a code by.")
+            return
+        p, doc_id = self.project, self.doc_id
+        first = Choice(_target(start, end, name), name, detail="the selected words")
+
+        def find() -> list[Choice]:
+            return [
+                Choice(_target(start, end, c.phrase), " ".join(c.phrase.split()), detail=_seen(c))
+                for c in p.invivo_candidates(doc_id, start=start, end=end, top=INVIVO_TOP)
+            ]
+
+        picker = InvivoPickerModal(
+            f"In-vivo code for “{short(self.view.raw_text[start:end], 50)}”",
+            [first],
+            find if self.has_api("invivo_candidates") else None,
+            found_hint="Phrases in the participant's words; the code goes on the whole selection.",
+        )
+        self.app.push_screen(picker, self._invivo_picked)
+
+    def _invivo_turn(self, lo: int, hi: int, speaker: str) -> None:
+        if not self.has_api("invivo_candidates"):
+            self.notify("Select the words to name the code by first.")
+            return
+        p, doc_id = self.project, self.doc_id
+        text, structure = self.view.raw_text, self.view.structure
+
+        def find() -> list[Choice]:
+            out = []
+            for c in p.invivo_candidates(doc_id, start=lo, end=hi, top=INVIVO_TOP):
+                a, b = min(c.occurrences) if c.occurrences else (c.start, c.end)
+                around = structure.sentence_at(a)
+                s, e = _trim(text, max(lo, around[0]), min(hi, around[1])) if around else (a, b)
+                if not s <= a < b <= e:  # a sentence cut oddly: the phrase itself
+                    s, e = a, b
+                quote = short(text[s:e], 44)
+                out.append(
+                    Choice(_target(s, e, c.phrase), " ".join(c.phrase.split()), detail=quote)
+                )
+            return out
+
+        picker = InvivoPickerModal(
+            f"In-vivo code from {speaker}'s turn",
+            [],
+            find,
+            found_hint="Enter codes the sentence that holds the phrase (shown beside it).",
+            none_hint="No phrase stands out in this turn: select words, then v.",
+        )
+        self.app.push_screen(picker, self._invivo_picked)
+
+    def _invivo_picked(self, choice: str | None) -> None:
+        if not choice:
+            return
+        start, end, name = _parse_target(choice)
+        p, doc_id = self.project, self.doc_id
 
         def said(coding: Any) -> str:
             self.qda.remember_code(coding.code_id)
+            if self.view.trimmed_selection() != (start, end):
+                self.view.select(start, end)
             return f"In-vivo code “{coding.code}”"
 
-        self._coded(lambda: p.invivo(doc_id, start=start, end=end), said)
+        self._coded(lambda: p.invivo(doc_id, start=start, end=end, name=name), said)
 
     def action_uncode(self) -> None:
         here = self.view.spans_at_cursor()
@@ -305,3 +404,16 @@ class CodingActions(QdaScreen):
             self.notify("Choose a code in the tree (Enter), or put the cursor on a coding.")
             return
         self.qda.compare_code(code_id)
+
+    def action_suggest(self) -> None:
+        """Suggestions for the code at the cursor (the innermost coding), else the one
+        chosen in the code tree, else the last one used; else the screen asks."""
+        known = {c.id for c in self.codes}
+        here = self.view.spans_at_cursor() if self.loaded else ()
+        wanted = [
+            here[-1].code_id if here else None,
+            self.view.focus_code,
+            self.code_tree.current_code,
+            *self.qda.recent_codes,
+        ]
+        self.qda.suggest_for(next((c for c in wanted if c and c in known), None))

@@ -195,6 +195,7 @@ class SuggestionsScreen(QdaScreen):
         fn = p.accept_suggestions if verb == "accept" else p.reject_suggestions
 
         def done(_result: Any) -> None:
+            self.changed()  # the screens below show the new coding when they come back
             self._remove(s.id)
             self.notify(f"{verb}ed: {s.document} {_flat(s.text)[:50]}", timeout=3)
             if not self.rows:
