@@ -128,6 +128,25 @@ def test_invivo_candidates_for_a_selection(project: Any) -> None:
     assert not any(p in {"you know", "like", "um"} for p in phrases)
 
 
+def test_invivo_phrases_stop_at_punctuation_and_hesitations(
+    empty_project: Any, tmp_path: Any
+) -> None:
+    for name, body in (
+        ("P01", "P01: I saw Keith for, ooh, thirty years. The big tables, the fold-out ones. "
+                "Keith for um thirty years. She said \"day\" and off we went. Big tables again."),
+        ("P02", "P02: Something else entirely about gardens and weather."),
+    ):  # fmt: skip
+        (tmp_path / f"{name}.txt").write_text(body, encoding="utf-8")
+    empty_project.import_paths([tmp_path / "P01.txt", tmp_path / "P02.txt"])
+    got = empty_project.invivo_candidates("P01", top=40)
+    phrases = [c.phrase for c in got]
+    assert "big tables" in {p.lower() for p in phrases}
+    assert "fold-out" in {p.lower() for p in phrases} or "fold" in {p.lower() for p in phrases}
+    for p in phrases:
+        assert not any(ch in p for ch in ',"“”.'), p
+        assert not ({"ooh", "um"} & set(p.lower().split())), p
+
+
 def test_invivo_candidates_for_a_whole_transcript_skip_the_interviewer(project: Any) -> None:
     doc = project.show("P13")
     got = project.invivo_candidates("P13", top=30)

@@ -24,7 +24,7 @@ from qda.db.models import Document, Sentence, Turn
 from qda.errors import InvalidInputError
 from qda.nlp.pipeline import configured_model, get_pipeline
 from qda.suggest.keyterms import log_odds
-from qda.suggest.text import _TOKEN, lemmatizer, words
+from qda.suggest.text import _HEDGE_BEFORE_OF, _TOKEN, lemmatizer, words
 from qda.suggest.types import InvivoCandidate
 
 MAX_N = 4
@@ -32,6 +32,11 @@ MAX_CHUNK = 6
 _ANNOTATION = re.compile(r"\[[^\]\n]{0,40}\]?|^[^\[\n]{0,40}\]")
 
 Phrase = tuple[str, ...]
+#: Where a phrase cannot run on: punctuation, dashes and quote marks (an apostrophe
+#: between letters is part of a word).
+_BREAK = re.compile(r"""[,;:.!?"“”()\[\]…/]|--|[–—]|\s-\s|(?<![^\W\d_])['‘’]|['‘’](?![^\W\d_])""")
+#: Hesitations: a phrase never runs through one ("Keith for, ooh, thirty").
+FILLERS = frozenset(["um", "umm", "erm", "uh", "er", "ah", "oh", "ooh", "mm", "mmm", "hmm", "eh"])
 
 
 def _is_stop(word: str) -> bool:
@@ -51,18 +56,35 @@ def _spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
+def _clauses(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` cut at punctuation, dashes and quote marks (see ``_BREAK``)."""
+    out = []
+    for lo, hi in spans:
+        pos = lo
+        for m in _BREAK.finditer(text, lo, hi):
+            if m.start() > pos:
+                out.append((pos, m.start()))
+            pos = m.end()
+        if pos < hi:
+            out.append((pos, hi))
+    return out
+
+
 def _ngrams(text: str, spans: list[tuple[int, int]]) -> dict[Phrase, list[tuple[int, int]]]:
     """Candidate n-grams with their occurrences (absolute offsets)."""
     out: dict[Phrase, list[tuple[int, int]]] = defaultdict(list)
-    for lo, hi in spans:
+    for lo, hi in _clauses(text, spans):
         toks = [(lo + a, lo + b, w) for a, b, w in words(text[lo:hi])]
         stops = [_is_stop(w) for _, _, w in toks]
+        for i in range(len(toks) - 1):  # "sort of", "kind of": hedges
+            if toks[i][2] in _HEDGE_BEFORE_OF and toks[i + 1][2] == "of":
+                stops[i] = True
         for i in range(len(toks)):
             if stops[i]:
                 continue
             for n in range(1, MAX_N + 1):
                 j = i + n - 1
-                if j >= len(toks):
+                if j >= len(toks) or toks[j][2] in FILLERS:
                     break
                 if stops[j]:
                     continue
@@ -132,18 +154,18 @@ def invivo_candidates(
         text = doc.text
         if start is not None and end is not None and not (0 <= start < end <= len(text)):
             raise InvalidInputError(f"span {start}-{end} is outside {doc.name} (0-{len(text)})")
+        speaker_is_interviewer = dict(
+            s.execute(select(Turn.idx, Turn.is_interviewer).where(Turn.document_id == doc.id)).all()
+        )
+        q = select(Sentence.start, Sentence.end, Sentence.turn_idx).where(
+            Sentence.document_id == doc.id
+        )
+        if start is not None and end is not None:
+            q = q.where(Sentence.start < end, Sentence.end > start)
         spoken = [
             (a, b)
-            for a, b in s.execute(
-                select(Sentence.start, Sentence.end)
-                .outerjoin(
-                    Turn,
-                    (Turn.document_id == Sentence.document_id) & (Turn.idx == Sentence.turn_idx),
-                )
-                .where(Sentence.document_id == doc.id)
-                .where((Turn.is_interviewer.is_(None)) | (Turn.is_interviewer.is_(False)))
-                .order_by(Sentence.start)
-            )
+            for a, b, ti in s.execute(q.order_by(Sentence.start))
+            if not speaker_is_interviewer.get(ti, False)
         ]
         if start is not None and end is not None:
             # the participant's words in the selection (no speaker labels, no questions)
