@@ -53,6 +53,17 @@ class Project(CodingAPI, SuggestAPI, ExchangeAPI, TeamAPI, AdminAPI):
     def target(self) -> str:
         return self.store.target
 
+    def change_stamp(self) -> str:
+        """A value that changes whenever anyone changes the project: every change
+        records an event, so the events' count and latest time (cheap to read)."""
+        from sqlalchemy import func, select
+
+        from qda.db.models import Event
+
+        with self.store.read() as s:
+            count, latest = s.execute(select(func.count(), func.max(Event.at))).one()
+        return f"{count}:{latest}"
+
     # -- documents and participants ------------------------------------------------
     def import_paths(
         self,

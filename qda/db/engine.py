@@ -47,7 +47,9 @@ def _revisions() -> dict[str, str | None]:
     """
     out: dict[str, str | None] = {}
     for f in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        found = dict(m.groups() for m in _REVISION_LINE.finditer(f.read_text("utf-8")))
+        found: dict[str, str] = {
+            m.group(1): m.group(2) for m in _REVISION_LINE.finditer(f.read_text("utf-8"))
+        }
         if "revision" in found:
             down = found.get("down_revision")
             out[found["revision"]] = None if down in (None, "None") else down

@@ -154,7 +154,7 @@ def invivo_candidates(
         text = doc.text
         if start is not None and end is not None and not (0 <= start < end <= len(text)):
             raise InvalidInputError(f"span {start}-{end} is outside {doc.name} (0-{len(text)})")
-        speaker_is_interviewer = dict(
+        speaker_is_interviewer: dict[int | None, bool] = dict(
             s.execute(select(Turn.idx, Turn.is_interviewer).where(Turn.document_id == doc.id)).all()
         )
         q = select(Sentence.start, Sentence.end, Sentence.turn_idx).where(

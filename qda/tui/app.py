@@ -25,6 +25,7 @@ from qda.tui.messages import TaskFailed, TaskFinished
 from qda.tui.modals.error import ErrorModal
 from qda.tui.modals.help import HelpModal, binding_rows
 from qda.tui.navigation import SCREENS, screen_class
+from qda.tui.screens.base import QdaScreen
 from qda.tui.theme import DARK, LIGHT, THEMES, default_theme
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class QdaApp(App[None]):
     """qda's Textual app: one project, a stack of screens, workers for the database."""
 
     CSS_PATH = "app.tcss"
+    WATCH_SECONDS = 2.0  # how often to look for changes made by other processes
     TITLE = "qda"
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ProjectCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,6 +66,8 @@ class QdaApp(App[None]):
         self.last_document: str | None = None
         self.recent_codes: list[str] = []
         self.data_version = 0
+        self._stamp: str | None = None  # the project's change stamp the screens show
+        self._watching = False
         self._wanted_theme = theme or default_theme(project.config.extra.get("theme"))
         for t in THEMES:
             self.register_theme(t)
@@ -77,6 +81,33 @@ class QdaApp(App[None]):
     def on_mount(self) -> None:
         target = self.project.target
         self.title = f"qda · {target.rsplit('/', 1)[-1] if '://' not in target else target}"
+        if self.WATCH_SECONDS:
+            self.set_interval(self.WATCH_SECONDS, self._watch_project)
+
+    # -- changes made elsewhere -------------------------------------------------
+    def _watch_project(self) -> None:
+        """Every few seconds: has another process (the CLI, a colleague on the team
+        server, a notebook) changed the project?  Then the screens reload."""
+        if self.gate.busy or self._watching:
+            return  # our own work first; look again next time
+        self._watching = True
+        self._stamp_worker(self.gate.issued)
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _stamp_worker(self, issued: int) -> None:
+        self.call_from_thread(self._stamp_seen, self._read_stamp(), issued)
+
+    def _stamp_seen(self, stamp: str | None, issued: int) -> None:
+        self._watching = False
+        if stamp is None or stamp == self._stamp or self.gate.issued != issued:
+            return  # unchanged, or our own work ran meanwhile: look again next time
+        if self._stamp is not None:
+            self.data_version += 1
+            self.notify("The project was changed elsewhere: reloaded.", timeout=3)
+            screen = self.screen
+            if isinstance(screen, QdaScreen):
+                screen.on_screen_resume()
+        self._stamp = stamp
 
     # -- database work ---------------------------------------------------------
     def run_db(
@@ -96,12 +127,23 @@ class QdaApp(App[None]):
         self, ticket: int, fn: Callable[[], Any], done: Any, owner: Any, failed: Any
     ) -> None:
         with self.gate.turn(ticket):
+            known = self._stamp
+            before = self._read_stamp() if known is not None else None
             try:
                 result = fn()
             except Exception as exc:
                 self.post_message(TaskFailed(exc, owner, failed))
                 return
+            if known is not None and before == known:
+                # only our own changes since the watcher last looked: nothing to reload
+                self._stamp = self._read_stamp() or known
         self.post_message(TaskFinished(done, result, owner))
+
+    def _read_stamp(self) -> str | None:
+        try:
+            return self.project.change_stamp()
+        except Exception:
+            return None
 
     def on_task_finished(self, message: TaskFinished) -> None:
         owner = message.owner

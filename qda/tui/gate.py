@@ -36,6 +36,12 @@ class SerialGate:
                 self._cond.notify_all()
 
     @property
+    def issued(self) -> int:
+        """How many tasks have been asked for so far."""
+        with self._cond:
+            return self._next
+
+    @property
     def busy(self) -> bool:
         with self._cond:
             return self._serving < self._next
