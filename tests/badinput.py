@@ -71,46 +71,53 @@ def _write(folder: Path, name: str, data: bytes) -> list[str]:
     return [name]
 
 
+def _file(name: str, data: bytes) -> Callable[[Path], list[str]]:
+    """A case that is one file ``name`` holding ``data``."""
+    return lambda folder: _write(folder, name, data)
+
+
+def _with_csv(
+    transcript: str, text: str, csv_name: str, csv_text: str, option: str
+) -> Callable[[Path], list[str]]:
+    """A case: a good transcript plus ``csv_text`` in ``csv_name``, given with ``option``."""
+
+    def make(folder: Path) -> list[str]:
+        (folder / transcript).write_text(text)
+        (folder / csv_name).write_text(csv_text)
+        return [transcript, option, csv_name]
+
+    return make
+
+
+def _attributes(csv_text: str) -> Callable[[Path], list[str]]:
+    return _with_csv("good.txt", GOOD_TEXT, "attrs.csv", csv_text, "--attributes")
+
+
+def _names(csv_text: str) -> Callable[[Path], list[str]]:
+    knee = GOOD_TEXT.replace("back", "knee")
+    return _with_csv("new.txt", knee, "names.csv", csv_text, "--pseudonymise")
+
+
 # -- the cases ----------------------------------------------------------------------------
 
 
-def _empty(folder: Path) -> list[str]:
-    return _write(folder, "empty.txt", b"")
-
-
-def _blank(folder: Path) -> list[str]:
-    return _write(folder, "blank.txt", b" \r\n\t\n   \n")
-
-
-def _bom_only(folder: Path) -> list[str]:
-    return _write(folder, "bom_only.txt", b"\xef\xbb\xbf")
-
-
-def _nul_bytes(folder: Path) -> list[str]:
-    return _write(folder, "nul.txt", b"P01: I went to the physio\x00 and\x00 then\x00\n" * 50)
-
-
-def _invalid_utf8_after_bom(folder: Path) -> list[str]:
-    return _write(
-        folder, "bad_utf8.txt", b"\xef\xbb\xbfP01: caf\xc3 \xff\xfe broken \xc0\xaf\n" * 20
-    )
-
-
-def _invalid_utf16(folder: Path) -> list[str]:
-    # A UTF-16 BOM then a lone high surrogate: not decodable.
-    return _write(folder, "bad_utf16.txt", b"\xff\xfeP\x000\x00\x00\xd8 \x00")
+_empty = _file("empty.txt", b"")
+_blank = _file("blank.txt", b" \r\n\t\n   \n")
+_bom_only = _file("bom_only.txt", b"\xef\xbb\xbf")
+_nul_bytes = _file("nul.txt", b"P01: I went to the physio\x00 and\x00 then\x00\n" * 50)
+_invalid_utf8_after_bom = _file(
+    "bad_utf8.txt", b"\xef\xbb\xbfP01: caf\xc3 \xff\xfe broken \xc0\xaf\n" * 20
+)
+# A UTF-16 BOM then a lone high surrogate: not decodable.
+_invalid_utf16 = _file("bad_utf16.txt", b"\xff\xfeP\x000\x00\x00\xd8 \x00")
 
 
 def _random_bytes(folder: Path) -> list[str]:
     return _write(folder, "random.txt", random.Random(8).randbytes(64 * 1024))
 
 
-def _png_as_txt(folder: Path) -> list[str]:
-    return _write(folder, "picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
-
-
-def _sqlite_as_md(folder: Path) -> list[str]:
-    return _write(folder, "db.md", b"SQLite format 3\x00" + b"\x00" * 4096)
+_png_as_txt = _file("picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+_sqlite_as_md = _file("db.md", b"SQLite format 3\x00" + b"\x00" * 4096)
 
 
 def _truncated_docx(folder: Path) -> list[str]:
@@ -190,16 +197,9 @@ def _corrupt_odt(folder: Path) -> list[str]:
     return _write(folder, "broken.odt", b"PK\x03\x04" + random.Random(3).randbytes(5000))
 
 
-def _vtt_without_header(folder: Path) -> list[str]:
-    return _write(folder, "noheader.vtt", b"00:00:01.000 --> 00:00:02.000\nhello\n")
-
-
-def _srt_without_cues(folder: Path) -> list[str]:
-    return _write(folder, "nocues.srt", b"1\nthis is not a timing line\nhello\n")
-
-
-def _unsupported(folder: Path) -> list[str]:
-    return _write(folder, "paper.pdf", b"%PDF-1.4 not a transcript")
+_vtt_without_header = _file("noheader.vtt", b"00:00:01.000 --> 00:00:02.000\nhello\n")
+_srt_without_cues = _file("nocues.srt", b"1\nthis is not a timing line\nhello\n")
+_unsupported = _file("paper.pdf", b"%PDF-1.4 not a transcript")
 
 
 def _missing(folder: Path) -> list[str]:
@@ -224,34 +224,11 @@ def _huge_line_raised_limit(folder: Path) -> list[str]:
     return ["huge_line.txt", "--max-mb", "200"]
 
 
-def _csv_missing_columns(folder: Path) -> list[str]:
-    (folder / "good.txt").write_text(GOOD_TEXT)
-    (folder / "attrs.csv").write_text("participant,age,sex\nP01,54,F\nP02,61\n")
-    return ["good.txt", "--attributes", "attrs.csv"]
-
-
-def _csv_extra_columns(folder: Path) -> list[str]:
-    (folder / "good.txt").write_text(GOOD_TEXT)
-    (folder / "attrs.csv").write_text("participant,age\nP01,54,F,extra\nP02,61\n")
-    return ["good.txt", "--attributes", "attrs.csv"]
-
-
-def _csv_header_only(folder: Path) -> list[str]:
-    (folder / "good.txt").write_text(GOOD_TEXT)
-    (folder / "attrs.csv").write_text("participant,age\n")
-    return ["good.txt", "--attributes", "attrs.csv"]
-
-
-def _names_csv_missing_column(folder: Path) -> list[str]:
-    (folder / "new.txt").write_text(GOOD_TEXT.replace("back", "knee"))
-    (folder / "names.csv").write_text("real,pseudonym\nJohn,Mark\nMary\n")
-    return ["new.txt", "--pseudonymise", "names.csv"]
-
-
-def _names_csv_extra_column(folder: Path) -> list[str]:
-    (folder / "new.txt").write_text(GOOD_TEXT.replace("back", "knee"))
-    (folder / "names.csv").write_text("John,Mark,Smith\n")
-    return ["new.txt", "--pseudonymise", "names.csv"]
+_csv_missing_columns = _attributes("participant,age,sex\nP01,54,F\nP02,61\n")
+_csv_extra_columns = _attributes("participant,age\nP01,54,F,extra\nP02,61\n")
+_csv_header_only = _attributes("participant,age\n")
+_names_csv_missing_column = _names("real,pseudonym\nJohn,Mark\nMary\n")
+_names_csv_extra_column = _names("John,Mark,Smith\n")
 
 
 # -- REFI-QDA projects (the exchange importer, end to end through `qda import`) -------------
@@ -329,8 +306,7 @@ def _qdpx_bomb(folder: Path) -> list[str]:
     return _qdpx(folder, "bomb.qdpx", members, level=9)
 
 
-def _qdc_malformed(folder: Path) -> list[str]:
-    return _write(folder, "broken.qdc", b'<?xml version="1.0"?><CodeBook><Codes><Code')
+_qdc_malformed = _file("broken.qdc", b'<?xml version="1.0"?><CodeBook><Codes><Code')
 
 
 CASES: list[BadInput] = [

@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import qda
 
@@ -94,6 +97,26 @@ def copy_project(src: Path, dst_dir: Path, name: str = "copy.qda") -> Path:
     dst = dst_dir / name
     shutil.copyfile(src, dst)
     return dst
+
+
+@pytest.fixture(scope="module")
+def tiny_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny project, built once per test module (copy it before writing)."""
+    return build_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def tiny_path(tiny_master: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the tiny project."""
+    return copy_project(tiny_master, tmp_path)
+
+
+@pytest.fixture
+def p(tiny_path: Path) -> Iterator[qda.Project]:
+    """A fresh copy of the tiny project, open as coder ana."""
+    project = qda.open_project(tiny_path, coder="ana")
+    yield project
+    project.close()
 
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -7,12 +7,17 @@ tests do not depend on another area's work in progress.  Deterministic.
 from __future__ import annotations
 
 import random
+import shutil
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 
+import qda
 from qda.common import get_or_create_coder
 from qda.db.engine import Store
 from qda.db.models import Code, Coding, Document, Memo, MemoLink, Participant, Relation, Sentence
@@ -126,3 +131,30 @@ def populate(store: Store, *, codings_per_code: int = 9, seed: int = 3) -> dict[
         s.execute(insert(MemoLink).values(id=uuid.uuid4(), memo_id=memo_ids[4],
                                           target_kind="memo", target_id=memo_ids[1]))  # fmt: skip
     return {"codes": ids, "codings": len(coding_rows), "memos": memo_ids, "relations": [rel1, rel2]}
+
+
+def coded_copy(master: Path, dst: Path) -> Path:
+    """A copy of the demo project ``master`` at ``dst``, filled by :func:`populate`."""
+    shutil.copyfile(master, dst)
+    p = qda.open_project(dst, coder="ana")
+    try:
+        populate(p.store)
+    finally:
+        p.close()
+    return dst
+
+
+@pytest.fixture(scope="module")
+def coded_master(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The coded demo project, built once per test module (copy it before writing)."""
+    return coded_copy(_demo_master, tmp_path_factory.mktemp("coded") / "coded.qda")
+
+
+@pytest.fixture
+def coded(coded_master: Path, tmp_path: Path) -> Iterator[qda.Project]:
+    """A fresh copy of the coded demo project, open as coder ana."""
+    dst = tmp_path / "coded.qda"
+    shutil.copyfile(coded_master, dst)
+    p = qda.open_project(dst, coder="ana")
+    yield p
+    p.close()

@@ -1,9 +1,11 @@
 """The code tree and codings through the Python API: resolving CODE references,
 validation, and bad requests that must change nothing."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.coding_support)
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +15,20 @@ from sqlalchemy import select
 import qda
 from qda.db.models import Code, Coding
 from qda.errors import AmbiguousError, InvalidInputError, NotFoundError, QdaError
-from tests.coding_support import C1, C2, T1, TEXTS, A, B, C, D, build_tiny, copy_project, dump
-
-
-@pytest.fixture(scope="module")
-def tiny_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny(tmp_path_factory.mktemp("tiny-codes"))
-
-
-@pytest.fixture
-def tiny_path(tiny_master: Path, tmp_path: Path) -> Path:
-    return copy_project(tiny_master, tmp_path)
-
-
-@pytest.fixture
-def p(tiny_path: Path) -> Iterator[qda.Project]:
-    project = qda.open_project(tiny_path, coder="ana")
-    yield project
-    project.close()
+from tests.coding_support import (  # noqa: F401  (fixtures)
+    C1,
+    C2,
+    T1,
+    TEXTS,
+    A,
+    B,
+    C,
+    D,
+    dump,
+    p,
+    tiny_master,
+    tiny_path,
+)
 
 
 def test_code_references_by_id_name_path_and_prefix(p: qda.Project) -> None:

@@ -1,9 +1,11 @@
 """Undo and redo: exact inverses of every coding and code-tree action, per coder,
 persisted in the project; merge + undo + redo + reopen."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.coding_support)
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,26 +13,9 @@ import pytest
 
 import qda
 from qda.errors import InvalidInputError
-from tests.coding_support import A, B, C, build_tiny, copy_project, dump
+from tests.coding_support import A, B, C, dump, p, tiny_master, tiny_path  # noqa: F401  (fixtures)
 
 DOMAIN = ("codes", "codings", "relations", "memos", "memo_links", "suggestions")
-
-
-@pytest.fixture(scope="module")
-def tiny_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny(tmp_path_factory.mktemp("tiny-undo"))
-
-
-@pytest.fixture
-def tiny_path(tiny_master: Path, tmp_path: Path) -> Path:
-    return copy_project(tiny_master, tmp_path)
-
-
-@pytest.fixture
-def p(tiny_path: Path) -> Iterator[qda.Project]:
-    project = qda.open_project(tiny_path, coder="ana")
-    yield project
-    project.close()
 
 
 def domain(path: Path) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """Exports: .qdpx/.qdc valid against the REFI-QDA XSDs, CSV, and the `qda export` CLI."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.exchange_data)
+
 from __future__ import annotations
 
 import csv
 import io
 import json
-import shutil
 import uuid
 import zipfile
 from pathlib import Path
@@ -19,33 +20,12 @@ from qda.common import get_or_create_coder
 from qda.db.models import Code, Coding, Event
 from qda.errors import QdaError
 from tests.conftest import REFI_DIR
-from tests.exchange_data import T0, populate
+from tests.exchange_data import T0, coded, coded_master  # noqa: F401  (fixtures)
 
 xmlschema = pytest.importorskip("xmlschema")
 needs_xsd = pytest.mark.skipif(
     not (REFI_DIR / "Project.xsd").is_file(), reason="../shared/refi/*.xsd absent"
 )
-
-
-@pytest.fixture(scope="module")
-def coded_master(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("coded-export") / "coded.qda"
-    shutil.copyfile(_demo_master, dst)
-    p = qda.open_project(dst, coder="ana")
-    try:
-        populate(p.store)
-    finally:
-        p.close()
-    return dst
-
-
-@pytest.fixture
-def coded(coded_master: Path, tmp_path: Path) -> Any:
-    dst = tmp_path / "coded.qda"
-    shutil.copyfile(coded_master, dst)
-    p = qda.open_project(dst, coder="ana")
-    yield p
-    p.close()
 
 
 @needs_xsd

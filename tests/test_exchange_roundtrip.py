@@ -1,9 +1,10 @@
 """REFI-QDA round trip: demo project -> .qdpx -> new project -> .qdpx, and merges."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.exchange_data)
+
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -25,28 +26,7 @@ from qda.db.models import (
     Relation,
 )
 from qda.documents.service import participant_attributes
-from tests.exchange_data import populate
-
-
-@pytest.fixture(scope="module")
-def coded_master(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("coded") / "coded.qda"
-    shutil.copyfile(_demo_master, dst)
-    p = qda.open_project(dst, coder="ana")
-    try:
-        populate(p.store)
-    finally:
-        p.close()
-    return dst
-
-
-@pytest.fixture
-def coded(coded_master: Path, tmp_path: Path) -> Any:
-    dst = tmp_path / "coded.qda"
-    shutil.copyfile(coded_master, dst)
-    p = qda.open_project(dst, coder="ana")
-    yield p
-    p.close()
+from tests.exchange_data import coded, coded_master  # noqa: F401  (fixtures)
 
 
 def snapshot(p: qda.Project) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,12 @@ from sqlalchemy import select
 import qda
 from qda.db.models import Code, Coding, Document, Participant, Relation
 from qda.documents.service import participant_attributes
-from tests.exchange_data import TREE, populate
+from tests.exchange_data import TREE, coded_copy
 
 
 @pytest.fixture(scope="module")
 def coded_path(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("coded-word") / "coded.qda"
-    shutil.copyfile(_demo_master, dst)
-    p = qda.open_project(dst, coder="ana")
-    try:
-        populate(p.store)
-    finally:
-        p.close()
-    return dst
+    return coded_copy(_demo_master, tmp_path_factory.mktemp("coded-word") / "coded.qda")
 
 
 @pytest.fixture(scope="module")

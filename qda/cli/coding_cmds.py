@@ -10,13 +10,20 @@ import typer
 from rich.table import Table
 
 from qda.cli import coding_code_cmds, coding_memo_cmds, coding_report_cmds
-from qda.cli.coding_common import add_row
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, opened, out
-from qda.coding.analysis.common import to_csv
+from qda.cli.coding_common import add_row, attrs_csv
+from qda.cli.common import (
+    CodeArg,
+    CoderOpt,
+    CsvOpt,
+    DocOpt,
+    JsonOpt,
+    ProjectArg,
+    emit,
+    opened,
+    out,
+)
 from qda.coding.types import CodingInfo
 
-CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path (theme/category/code).")]
-DocOpt = Annotated[str, typer.Option("--doc", help="The document's name or id.")]
 QuoteOpt = Annotated[
     str | None,
     typer.Option(help="Text to find in the document (exact, else the nearest fuzzy match)."),
@@ -29,7 +36,11 @@ OccurrenceOpt = Annotated[
 ThresholdOpt = Annotated[
     float, typer.Option(help="Lowest fuzzy-match score (0-100) accepted for --quote.")
 ]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")]
+CoderFilter = Annotated[str | None, typer.Option("--coder", help="Only this coder's.")]
+_CODING_COLS = ["id", "code_path", "document", "participant", "coder", "start", "end", "quote",
+                "origin", "created_at"]  # fmt: skip
+_RELATION_COLS = ["id", "source", "type", "target", "note", "coder", "created_at"]
+_EVENT_COLS = ["id", "at", "coder", "action", "entity_kind", "entity_id", "summary"]
 
 
 def register(app: typer.Typer) -> None:
@@ -106,7 +117,7 @@ def codings(
     project: ProjectArg,
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document.")] = None,
     code: Annotated[str | None, typer.Option("--code", help="Only this code.")] = None,
-    coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's.")] = None,
+    coder: CoderFilter = None,
     descendants: Annotated[
         bool, typer.Option(help="With --code: include the codes under it.")
     ] = False,
@@ -116,11 +127,6 @@ def codings(
     """List codings (by document, code, coder)."""
     with opened(project) as p:
         rows = p.codings(doc=doc, code=code, coder=coder, descendants=descendants)
-    if as_csv:
-        cols = ["id", "code_path", "document", "participant", "coder", "start", "end", "quote",
-                "origin", "created_at"]  # fmt: skip
-        out.file.write(to_csv(cols, ([getattr(r, c) for c in cols] for r in rows)))
-        return
 
     def human() -> None:
         t = Table("document", "at", "code", "coder", "quote", "id")
@@ -131,7 +137,7 @@ def codings(
         out.print(t)
         out.print(f"{len(rows)} codings")
 
-    emit(rows, as_json, human)
+    emit(rows, as_json, human, as_csv=as_csv, csv_text=attrs_csv(_CODING_COLS))
 
 
 def undo(
@@ -158,12 +164,7 @@ def undo(
 
         emit(steps, as_json, human_history)
         return
-    with opened(project, coder) as p:
-        what = p.undo(discard=discard)
-    verb = "dropped" if discard else "undid"
-    emit({"undone": what, "discarded": discard}, as_json,
-         lambda: out.print(f"{verb}: {what}" if what else "nothing to undo", highlight=False,
-                           markup=False))  # fmt: skip
+    _step(project, coder, discard, as_json, redo=False)
 
 
 def redo(
@@ -173,11 +174,17 @@ def redo(
     as_json: JsonOpt = False,
 ) -> None:
     """Redo what you last undid."""
+    _step(project, coder, discard, as_json, redo=True)
+
+
+def _step(project: str, coder: str | None, discard: bool, as_json: bool, *, redo: bool) -> None:
+    """Undo (or redo) one step, or with ``discard`` drop it unapplied; say what it was."""
     with opened(project, coder) as p:
-        what = p.redo(discard=discard)
-    verb = "dropped" if discard else "redid"
-    emit({"redone": what, "discarded": discard}, as_json,
-         lambda: out.print(f"{verb}: {what}" if what else "nothing to redo", highlight=False,
+        what = p.redo(discard=discard) if redo else p.undo(discard=discard)
+    done, verb, word = ("redone", "redid", "redo") if redo else ("undone", "undid", "undo")
+    verb = "dropped" if discard else verb
+    emit({done: what, "discarded": discard}, as_json,
+         lambda: out.print(f"{verb}: {what}" if what else f"nothing to {word}", highlight=False,
                            markup=False))  # fmt: skip
 
 
@@ -240,10 +247,6 @@ def relations(
             emit(kinds, as_json, human_types)
             return
         rows = p.relations(code=code, type=type_)
-    if as_csv:
-        cols = ["id", "source", "type", "target", "note", "coder", "created_at"]
-        out.file.write(to_csv(cols, ([getattr(r, c) for c in cols] for r in rows)))
-        return
 
     def human() -> None:
         t = Table("source", "type", "target", "note", "id")
@@ -251,7 +254,7 @@ def relations(
             add_row(t, r.source, r.type, r.target, r.note, r.id[:8])
         out.print(t)
 
-    emit(rows, as_json, human)
+    emit(rows, as_json, human, as_csv=as_csv, csv_text=attrs_csv(_RELATION_COLS))
 
 
 def log(
@@ -260,7 +263,7 @@ def log(
     action: Annotated[
         str | None, typer.Option(help="Only these actions (merge_codes; apply,uncode; *code*).")
     ] = None,
-    coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's.")] = None,
+    coder: CoderFilter = None,
     since: Annotated[str | None, typer.Option(help="Only from this date or time on.")] = None,
     entity: Annotated[str | None, typer.Option(help="Only events about this id.")] = None,
     as_json: JsonOpt = False,
@@ -270,10 +273,6 @@ def log(
     with opened(project) as p:
         events = p.log(limit=limit or None, action=action, coder=coder, since=since,
                        entity=entity)  # fmt: skip
-    if as_csv:
-        cols = ["id", "at", "coder", "action", "entity_kind", "entity_id", "summary"]
-        out.file.write(to_csv(cols, ([getattr(e, c) for c in cols] for e in events)))
-        return
 
     def human() -> None:
         t = Table("when", "coder", "action", "summary")
@@ -281,4 +280,4 @@ def log(
             add_row(t, e.at[:19].replace("T", " "), e.coder or "", e.action, e.summary)
         out.print(t)
 
-    emit(events, as_json, human)
+    emit(events, as_json, human, as_csv=as_csv, csv_text=attrs_csv(_EVENT_COLS))

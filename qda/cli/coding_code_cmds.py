@@ -7,9 +7,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qda.cli.coding_common import add_row, escape
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, opened, out
-from qda.coding.analysis.common import to_csv
+from qda.cli.coding_common import add_row, attrs_csv, escape
+from qda.cli.common import (
+    CodeArg,
+    CoderOpt,
+    CsvOpt,
+    JsonOpt,
+    ProjectArg,
+    RetiredOpt,
+    emit,
+    opened,
+    out,
+)
 from qda.coding.types import CodeInfo
 from qda.errors import InvalidInputError
 
@@ -20,9 +29,11 @@ code_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path (theme/category/code).")]
 KindOpt = Annotated[str | None, typer.Option(help="code, category or theme.")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")]
+_LIST_COLS = [
+    "id", "path", "kind", "codings", "documents", "participants", "definition",
+    "inclusion", "exclusion", "example", "color", "is_core", "origin", "retired",
+]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -178,20 +189,13 @@ def core(
 @code_app.command("list")
 def list_(
     project: ProjectArg,
-    retired: Annotated[bool, typer.Option("--retired", help="Include retired codes.")] = False,
+    retired: RetiredOpt = False,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
     """The code tree with counts (codings, documents, participants)."""
     with opened(project) as p:
         rows = p.codes(include_retired=retired)
-    if as_csv:
-        cols = [
-            "id", "path", "kind", "codings", "documents", "participants", "definition",
-            "inclusion", "exclusion", "example", "color", "is_core", "origin", "retired",
-        ]  # fmt: skip
-        out.file.write(to_csv(cols, ([getattr(r, c) for c in cols] for r in rows)))
-        return
 
     def human() -> None:
         t = Table("code", "kind", "codings", "docs", "people", "id")
@@ -202,7 +206,7 @@ def list_(
                       str(r.documents), str(r.participants), r.id[:8])  # fmt: skip
         out.print(t)
 
-    emit(rows, as_json, human)
+    emit(rows, as_json, human, as_csv=as_csv, csv_text=attrs_csv(_LIST_COLS))
 
 
 @code_app.command("show")

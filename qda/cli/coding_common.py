@@ -6,14 +6,22 @@ taken for Rich markup, so every table cell and marked-up line escapes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["add_row", "escape"]
+from qda.coding.analysis.common import to_csv
+
+__all__ = ["add_row", "attrs_csv", "escape"]
 
 
 def add_row(table: Table, *cells: Any) -> None:
     """``table.add_row`` with every cell shown literally."""
     table.add_row(*(escape(c) if isinstance(c, str) else escape(str(c)) for c in cells))
+
+
+def attrs_csv(cols: list[str]) -> Callable[[Iterable[Any]], str]:
+    """A CSV writer for rows of objects: a header of ``cols``, then each row's attributes."""
+    return lambda rows: to_csv(cols, ([getattr(r, c) for c in cols] for r in rows))

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from qda.cli.coding_common import add_row, escape
-from qda.cli.common import JsonOpt, ProjectArg, opened, out, print_json
+from qda.cli.common import CsvOpt, JsonOpt, ProjectArg, RetiredOpt, emit, opened, out
 from qda.coding.analysis.common import parse_where, to_csv
 from qda.coding.analysis.cooccurrence import cooccurrence_csv
 from qda.coding.analysis.crosstab import crosstab_csv
@@ -27,7 +27,6 @@ report_app = typer.Typer(
 )
 
 CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path.")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")]
 CoderFilter = Annotated[str | None, typer.Option("--coder", help="Only this coder's codings.")]
 WhereOpt = Annotated[
     list[str] | None,
@@ -52,13 +51,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app)
 
 
-def _emit(data: Any, as_json: bool, as_csv: bool, csv_text: Any, human: Any) -> None:
-    if as_csv:
-        out.file.write(csv_text(data))
-    elif as_json:
-        print_json(data)
-    else:
-        human()
+def _segments_csv(d: dict[str, Any]) -> str:
+    return to_csv(_SEG_COLS, ([s[c] for c in _SEG_COLS] for s in d["segments"]))
+
+
+def _compare_csv(d: dict[str, Any]) -> str:
+    return to_csv(["participant", d["a"]["code"]["path"], d["b"]["code"]["path"]],
+                  ([r["participant"], r["a"], r["b"]] for r in d["participants"]))  # fmt: skip
 
 
 def _one_line(text: str) -> str:
@@ -106,9 +105,7 @@ def segments(
                 out.print(f"  {seg.document} {seg.start}-{seg.end} ({seg.coder}): "
                           + _quote_line(seg), highlight=False, markup=False)  # fmt: skip
 
-    _emit(data, as_json, as_csv,
-          lambda d: to_csv(_SEG_COLS, ([s[c] for c in _SEG_COLS] for s in d["segments"])),
-          human)  # fmt: skip
+    emit(data, as_json, human, as_csv=as_csv, csv_text=_segments_csv)
 
 
 def compare(
@@ -147,10 +144,7 @@ def compare(
         )
         out.print(f"overlapping segments: {data['overlapping']}")
 
-    _emit(data, as_json, as_csv,
-          lambda d: to_csv(["participant", d["a"]["code"]["path"], d["b"]["code"]["path"]],
-                           ([r["participant"], r["a"], r["b"]] for r in d["participants"])),
-          human)  # fmt: skip
+    emit(data, as_json, human, as_csv=as_csv, csv_text=_compare_csv)
 
 
 @report_app.command("saturation")
@@ -191,7 +185,7 @@ def saturation(
             word = "below" if data["last_run_below_threshold"] else "above"
             out.print(f"the last {run} documents are {word} the threshold")
 
-    _emit(data, as_json, as_csv, saturation_csv, human)
+    emit(data, as_json, human, as_csv=as_csv, csv_text=saturation_csv)
 
 
 @report_app.command("cooccurrence")
@@ -223,7 +217,7 @@ def cooccurrence(
             f"{len(data['pairs'])} co-occurring pairs ({unit}); --json or --csv for the matrix"
         )
 
-    _emit(data, as_json, as_csv, cooccurrence_csv, human)
+    emit(data, as_json, human, as_csv=as_csv, csv_text=cooccurrence_csv)
 
 
 @report_app.command("matrix")
@@ -249,7 +243,7 @@ def matrix(
             add_row(t, r["path"], *[str(v) if v else "·" for v in r["values"]], str(r["total"]))
         out.print(t)
 
-    _emit(data, as_json, as_csv, matrix_csv, human)
+    emit(data, as_json, human, as_csv=as_csv, csv_text=matrix_csv)
 
 
 @report_app.command("crosstab")
@@ -279,14 +273,14 @@ def crosstab(
                                    zip(r["present"], r["percent"], strict=True)])  # fmt: skip
         out.print(t)
 
-    _emit(data, as_json, as_csv, crosstab_csv, human)
+    emit(data, as_json, human, as_csv=as_csv, csv_text=crosstab_csv)
 
 
 @report_app.command("tree")
 def tree(
     project: ProjectArg,
     coder: CoderFilter = None,
-    retired: Annotated[bool, typer.Option("--retired", help="Include retired codes.")] = False,
+    retired: RetiredOpt = False,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
@@ -303,4 +297,4 @@ def tree(
                       str(r["total_documents"]), str(r["total_participants"]))  # fmt: skip
         out.print(t)
 
-    _emit(data, as_json, as_csv, tree_csv, human)
+    emit(data, as_json, human, as_csv=as_csv, csv_text=tree_csv)

@@ -20,6 +20,10 @@ CoderOpt = Annotated[
     str | None,
     typer.Option("--coder", help="Who is working (else $QDA_CODER, the config, the OS user)."),
 ]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")]
+CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path (theme/category/code).")]
+DocOpt = Annotated[str, typer.Option("--doc", help="The document's name or id.")]
+RetiredOpt = Annotated[bool, typer.Option("--retired", help="Include retired codes.")]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -50,9 +54,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
-    """JSON on ``--json``, else the human rendering."""
-    if as_json:
+def emit(
+    data: Any,
+    as_json: bool,
+    human: Callable[[], None],
+    *,
+    as_csv: bool = False,
+    csv_text: Callable[[Any], str] | None = None,
+) -> None:
+    """CSV on ``--csv`` (``csv_text(data)``), else JSON on ``--json``, else the human
+    rendering."""
+    if as_csv and csv_text is not None:
+        out.file.write(csv_text(data))
+    elif as_json:
         print_json(data)
     else:
         human()

@@ -13,12 +13,12 @@ from typing import Annotated, TypeVar
 import typer
 from rich.table import Table
 
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out
+from qda.cli.common import CodeArg, CoderOpt, DocOpt, JsonOpt, ProjectArg, emit, err, opened, out
 from qda.suggest.types import SuggestionInfo
 
 T = TypeVar("T")
 
-CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path (theme/category/code).")]
+CodeFilter = Annotated[str | None, typer.Option("--code", help="Only this code's.")]
 IdsArg = Annotated[list[str], typer.Argument(help="Suggestion ids (or their first 8+ digits).")]
 TopOpt = Annotated[int, typer.Option("--top", help="How many candidates.")]
 UnitOpt = Annotated[
@@ -72,6 +72,16 @@ def _run(fn: Callable[[], T], message: str, as_json: bool) -> T:
         return fn()
 
 
+def _emit_pending(rows: list[SuggestionInfo], as_json: bool, what: str) -> None:
+    """New pending suggestions: a table and ``"{count} {what}"``, or JSON."""
+
+    def human() -> None:
+        _table(rows)
+        out.print(f"{len(rows)} {what}")
+
+    emit(rows, as_json, human)
+
+
 def suggest(
     project: ProjectArg,
     code: CodeArg,
@@ -89,17 +99,12 @@ def suggest(
             "ranking candidates (the first time builds the index)...",
             as_json,
         )
-
-    def human() -> None:
-        _table(rows)
-        out.print(f"{len(rows)} suggestions; `qda accept` or `qda reject` them by id")
-
-    emit(rows, as_json, human)
+    _emit_pending(rows, as_json, "suggestions; `qda accept` or `qda reject` them by id")
 
 
 def suggestions(
     project: ProjectArg,
-    code: Annotated[str | None, typer.Option("--code", help="Only this code's.")] = None,
+    code: CodeFilter = None,
     status: Annotated[str, typer.Option(help="pending, accepted, rejected or all.")] = "pending",
     limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
     as_json: JsonOpt = False,
@@ -198,17 +203,12 @@ def autocode(
             "matching...",
             as_json,
         )
-
-    def human() -> None:
-        _table(rows)
-        out.print(f"{len(rows)} hits waiting for review (`qda accept` / `qda reject`)")
-
-    emit(rows, as_json, human)
+    _emit_pending(rows, as_json, "hits waiting for review (`qda accept` / `qda reject`)")
 
 
 def autocode_rules(
     project: ProjectArg,
-    code: Annotated[str | None, typer.Option("--code", help="Only this code's.")] = None,
+    code: CodeFilter = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The saved autocoding rules."""
@@ -227,7 +227,7 @@ def autocode_rules(
 
 def invivo_candidates(
     project: ProjectArg,
-    doc: Annotated[str, typer.Option("--doc", help="The document's name or id.")],
+    doc: DocOpt,
     start: Annotated[int | None, typer.Option(help="Selection start (characters).")] = None,
     end: Annotated[int | None, typer.Option(help="Selection end (exclusive).")] = None,
     top: TopOpt = 20,

@@ -101,6 +101,21 @@ class CodeTreeXml:
         ]  # fmt: skip
         return [(derived_id("set", name), name, desc, ids) for name, desc, ids in groups if ids]
 
+    def sets_xml(self, out: list[str], member: str) -> None:
+        """``<Sets>`` of :meth:`sets` (left out when there are none); ``member`` is the
+        attribute of ``<MemberCode>`` naming the code: ``guid`` in a .qdc, ``targetGUID``
+        in a project."""
+        sets = self.sets()
+        if not sets:
+            return
+        out.append("  <Sets>\n")
+        for sid, name, desc, ids in sets:
+            out.append(f'    <Set guid="{guid(sid)}"{xml_attr("name", name)}>\n')
+            out.append(f"      <Description>{text(desc)}</Description>\n")
+            out.extend(f'      <MemberCode {member}="{guid(i)}"/>\n' for i in ids)
+            out.append("    </Set>\n")
+        out.append("  </Sets>\n")
+
 
 def export_qdc(store: Store, out: str | Path) -> ExportResult:
     """The codebook as a ``.qdc`` (valid against Codebook.xsd)."""
@@ -115,15 +130,7 @@ def export_qdc(store: Store, out: str | Path) -> ExportResult:
     body: list[str] = []
     cb.xml(body, None)
     parts.extend(line[2:] for line in body)  # one level less deep than in a project
-    sets = cb.sets()
-    if sets:
-        parts.append("  <Sets>\n")
-        for sid, name, desc, ids in sets:
-            parts.append(f'    <Set guid="{guid(sid)}"{xml_attr("name", name)}>\n')
-            parts.append(f"      <Description>{text(desc)}</Description>\n")
-            parts.extend(f'      <MemberCode guid="{guid(i)}"/>\n' for i in ids)
-            parts.append("    </Set>\n")
-        parts.append("  </Sets>\n")
+    cb.sets_xml(parts, "guid")
     parts.append("</CodeBook>\n")
     target = Path(out)
     with atomic_output(target) as tmp:

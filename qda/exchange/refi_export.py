@@ -135,15 +135,7 @@ class _Exporter:
             self._sources(x, zf, docs, refs)
             self._notes(x, memos, refs, relations, cb)
             self._links(x, relations, refs)
-            sets = cb.sets()
-            if sets:
-                x.append("  <Sets>\n")
-                for sid, sname, desc, ids in sets:
-                    x.append(f'    <Set guid="{guid(sid)}"{xml_attr("name", sname)}>\n')
-                    x.append(f"      <Description>{text(desc)}</Description>\n")
-                    x.extend(f'      <MemberCode targetGUID="{guid(i)}"/>\n' for i in ids)
-                    x.append("    </Set>\n")
-                x.append("  </Sets>\n")
+            cb.sets_xml(x, "targetGUID")
             about = f"Exported by qda {__version__} on {fmt_datetime(self.now)}"
             x.append(f"  <Description>{text(about)}</Description>\n")
             x.append("</Project>\n")

@@ -89,42 +89,37 @@ class _Writer:
         self.s = s
         self.coder = get_or_create_coder(s, coder)
 
+    def _add(self, model: type[Any], row: dict[str, Any], action: str, **event: Any) -> uuid.UUID:
+        """Insert one row (with its ``id``) and record its event (``entity_kind``, ...)."""
+        self.s.execute(insert(model), [row])
+        record_event(self.s, coder=self.coder, action=action, entity_id=row["id"], **event)
+        rid: uuid.UUID = row["id"]
+        return rid
+
     def code(self, name: str, parent: uuid.UUID | None, definition: str = "") -> uuid.UUID:
-        cid = uuid.uuid4()
         kind = "theme" if parent is None else "code"
-        self.s.execute(
-            insert(Code),
-            [
-                dict(
-                    id=cid,
-                    name=name,
-                    kind=kind,
-                    parent_id=parent,
-                    definition=definition,
-                    inclusion="",
-                    exclusion="",
-                    example="",
-                    color=None,
-                    is_core=False,
-                    origin="manual",
-                    retired=False,
-                    position=0,
-                    created_at=utcnow(),
-                    created_by=self.coder.id,
-                    updated_at=utcnow(),
-                )
-            ],
+        row = dict(
+            id=uuid.uuid4(),
+            name=name,
+            kind=kind,
+            parent_id=parent,
+            definition=definition,
+            inclusion="",
+            exclusion="",
+            example="",
+            color=None,
+            is_core=False,
+            origin="manual",
+            retired=False,
+            position=0,
+            created_at=utcnow(),
+            created_by=self.coder.id,
+            updated_at=utcnow(),
         )
-        record_event(
-            self.s,
-            coder=self.coder,
-            action="code-add",
-            entity_kind="code",
-            entity_id=cid,
-            summary=f"added code {name}",
+        return self._add(
+            Code, row, "code-add", entity_kind="code", summary=f"added code {name}",
             after={"name": name},
-        )
-        return cid
+        )  # fmt: skip
 
     def define(self, cid: uuid.UUID, definition: str) -> None:
         self.s.execute(update(Code).where(Code.id == cid).values(definition=definition))
@@ -170,67 +165,40 @@ class _Writer:
                     after=None,
                 )
             )
-        for i in range(0, len(data), 2000):
-            self.s.execute(insert(Coding), data[i : i + 2000])
-        for i in range(0, len(events), 2000):
-            self.s.execute(insert(Event), events[i : i + 2000])
+        for model, batch in ((Coding, data), (Event, events)):
+            for i in range(0, len(batch), 2000):
+                self.s.execute(insert(model), batch[i : i + 2000])
 
     def memo(self, title: str, body: str, links: list[tuple[str, uuid.UUID]]) -> uuid.UUID:
-        mid = uuid.uuid4()
         now = utcnow()
-        self.s.execute(
-            insert(Memo),
-            [
-                dict(
-                    id=mid,
-                    type="theoretical note",
-                    title=title,
-                    body=body,
-                    author_id=self.coder.id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ],
+        row = dict(
+            id=uuid.uuid4(),
+            type="theoretical note",
+            title=title,
+            body=body,
+            author_id=self.coder.id,
+            created_at=now,
+            updated_at=now,
         )
+        mid = self._add(Memo, row, "memo-add", entity_kind="memo", after={"title": title})
         for kind, target in links:
             self.s.execute(
                 insert(MemoLink),
                 [dict(id=uuid.uuid4(), memo_id=mid, target_kind=kind, target_id=target)],
             )
-        record_event(
-            self.s,
-            coder=self.coder,
-            action="memo-add",
-            entity_kind="memo",
-            entity_id=mid,
-            after={"title": title},
-        )
         return mid
 
     def relate(self, source: uuid.UUID, type_: str, target: uuid.UUID) -> None:
-        rid = uuid.uuid4()
-        self.s.execute(
-            insert(Relation),
-            [
-                dict(
-                    id=rid,
-                    source_id=source,
-                    type=type_,
-                    target_id=target,
-                    note="",
-                    coder_id=self.coder.id,
-                    created_at=utcnow(),
-                )
-            ],
+        row = dict(
+            id=uuid.uuid4(),
+            source_id=source,
+            type=type_,
+            target_id=target,
+            note="",
+            coder_id=self.coder.id,
+            created_at=utcnow(),
         )
-        record_event(
-            self.s,
-            coder=self.coder,
-            action="relate",
-            entity_kind="relation",
-            entity_id=rid,
-            after={"type": type_},
-        )
+        self._add(Relation, row, "relate", entity_kind="relation", after={"type": type_})
 
 
 def _codes_by_path(s: Session) -> dict[str, uuid.UUID]:

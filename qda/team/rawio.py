@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, NoReturn
@@ -138,19 +139,9 @@ def _check(col: Column[Any], values: list[Any], bad: Callable[[str], NoReturn]) 
         if v is None:
             continue
         if k == "stamp":
-            ok = isinstance(v, str) and bool(_STAMP.match(v))
-            if ok:
-                try:
-                    datetime.fromisoformat(v)
-                except ValueError:
-                    ok = False
+            ok = _parses(v, _STAMP, datetime.fromisoformat)
         elif k == "date":
-            ok = isinstance(v, str) and bool(_DAY.match(v))
-            if ok:
-                try:
-                    date.fromisoformat(v)
-                except ValueError:
-                    ok = False
+            ok = _parses(v, _DAY, date.fromisoformat)
         elif k == "bool":
             ok = type(v) is int and v in (0, 1)
         elif k == "int":
@@ -165,6 +156,17 @@ def _check(col: Column[Any], values: list[Any], bad: Callable[[str], NoReturn]) 
     if k == "str" and length is not None and any(v is not None and len(v) > length for v in values):
         bad(f"{where} is longer than {length} characters")
     return values
+
+
+def _parses(v: Any, shape: re.Pattern[str], parse: Callable[[str], Any]) -> bool:
+    """``v`` is text of that shape that ``parse`` accepts (a real date or time)."""
+    if not isinstance(v, str) or not shape.match(v):
+        return False
+    try:
+        parse(v)
+    except ValueError:
+        return False
+    return True
 
 
 def _sql_problem(col: Column[Any]) -> str:
@@ -229,11 +231,8 @@ def check_in_sqlite(
     the first fault."""
     tests = " ".join(f"WHEN {_sql_problem(c)} THEN {i}" for i, c in enumerate(cols))
     sql = f"SELECT CASE {tests} END AS col FROM {_quote(table.name)} WHERE col IS NOT NULL LIMIT 1"
-    cursor = conn.connection.cursor()
-    try:
+    with _cursor(conn) as cursor:
         row = cursor.execute(sql).fetchone()
-    finally:
-        cursor.close()
     if row is None:
         return
     col = cols[int(row[0])]
@@ -255,6 +254,16 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@contextmanager
+def _cursor(conn: Connection) -> Iterator[Any]:
+    """The DBAPI cursor, inside this transaction; closed after the block."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def _raw_rows(
     conn: Connection,
     table: Table,
@@ -265,8 +274,7 @@ def _raw_rows(
     names = [c.name for c in cols]
     if conn.dialect.name == "sqlite":
         sql = f"SELECT {', '.join(_quote(n) for n in names)} FROM {_quote(table.name)}"
-        cursor = conn.connection.cursor()  # the DBAPI cursor, inside this transaction
-        try:
+        with _cursor(conn) as cursor:
             if where_in is None:
                 return cursor.execute(sql).fetchall()
             col, ids = where_in
@@ -276,8 +284,6 @@ def _raw_rows(
                 marks = ", ".join("?" for _ in chunk)
                 out.extend(cursor.execute(f"{sql} WHERE {_quote(col)} IN ({marks})", chunk))
             return out
-        finally:
-            cursor.close()
     kinds = [kind(c) for c in cols]
     query = select(*cols)
     batches = [query] if where_in is None else []
@@ -343,12 +349,9 @@ def write(conn: Connection, table: Table, rows: Iterable[dict[str, Any]], chunk:
             f"INSERT INTO {_quote(table.name)} ({', '.join(_quote(n) for n in names)}) "
             f"VALUES ({', '.join('?' for _ in names)})"
         )
-        cursor = conn.connection.cursor()  # the DBAPI cursor, inside this transaction
-        try:
+        with _cursor(conn) as cursor:
             for i in range(0, len(rows), chunk):
                 cursor.executemany(sql, [tuple(r[n] for n in names) for r in rows[i : i + chunk]])
-        finally:
-            cursor.close()
         return len(rows)
     kinds = {n: kind(table.c[n]) for n in names}
     for i in range(0, len(rows), chunk):

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from qda.coding.analysis.common import Ids, coder_id, fetch, to_csv
 from qda.coding.codetree import CodeTree
@@ -68,6 +69,56 @@ def targets_for(
     return None, None
 
 
+class RowTargets(dict[Any, list[int]]):
+    """Raw code id (as :func:`fetch` gives it) -> the indexes of the rows its codings
+    count for, worked out on first use.  ``rows``: the candidate rows (``targets_for``'s,
+    else every active code), ``chosen``: whether they were chosen."""
+
+    def __init__(
+        self,
+        tree: CodeTree,
+        rows: list[uuid.UUID] | None,
+        mapping: dict[uuid.UUID, list[uuid.UUID]] | None,
+    ) -> None:
+        super().__init__()
+        self.chosen = rows is not None
+        if rows is None:
+            rows = [c for c in tree.order() if not tree.node(c).retired]
+        self.rows = rows
+        self._index = {c: i for i, c in enumerate(self.rows)}
+        self._mapping = mapping
+        self._conv = Ids()
+
+    def __missing__(self, code_raw: Any) -> list[int]:
+        u = self._conv(code_raw)
+        if self._mapping is not None:
+            ts = [self._index[t] for t in self._mapping.get(u, [])]
+        else:
+            ts = [self._index[u]] if u in self._index else []
+        self[code_raw] = ts
+        return ts
+
+
+def scan_codings(
+    s: Session,
+    q: Select[*tuple[Any, ...]],
+    *,
+    codes: Sequence[str] | None,
+    descendants: bool,
+    level: str | None,
+    coder: str | None,
+) -> tuple[CodeTree, RowTargets, list[Any]]:
+    """The code tree, the rows (see :func:`targets_for`) and what ``q`` (a query over
+    codings) returns, limited to one coder's codings and to the codes that count."""
+    tree = CodeTree.load(s)
+    rows, mapping = targets_for(tree, codes, descendants, level)
+    if coder is not None:
+        q = q.where(Coding.coder_id == coder_id(s, coder))
+    if mapping is not None:
+        q = q.where(Coding.code_id.in_(list(mapping)))
+    return tree, RowTargets(tree, rows, mapping), fetch(s, q)
+
+
 def load_items(
     store: Store,
     *,
@@ -78,34 +129,16 @@ def load_items(
 ) -> tuple[CodeTree, list[uuid.UUID], bool, dict[Any, list[tuple[int, int, int]]]]:
     """(tree, candidate rows, whether rows were chosen, and per raw document id the
     codings as ``(start, end, row index)``)."""
+    q = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
     with store.read() as s:
-        tree = CodeTree.load(s)
-        rows, mapping = targets_for(tree, codes, descendants, level)
-        q = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
-        if coder is not None:
-            q = q.where(Coding.coder_id == coder_id(s, coder))
-        if mapping is not None:
-            q = q.where(Coding.code_id.in_(list(mapping)))
-        raw = fetch(s, q)
-    chosen = rows is not None
-    if rows is None:
-        rows = [c for c in tree.order() if not tree.node(c).retired]
-    index = {c: i for i, c in enumerate(rows)}
-    conv = Ids()
-    target_of: dict[Any, list[int]] = {}
+        tree, targets, raw = scan_codings(
+            s, q, codes=codes, descendants=descendants, level=level, coder=coder
+        )
     by_doc: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)
     for code_raw, doc_raw, st, en in raw:
-        ts = target_of.get(code_raw)
-        if ts is None:
-            u = conv(code_raw)
-            if mapping is not None:
-                ts = [index[t] for t in mapping.get(u, [])]
-            else:
-                ts = [index[u]] if u in index else []
-            target_of[code_raw] = ts
-        for t in ts:
+        for t in targets[code_raw]:
             by_doc[doc_raw].append((st, en, t))
-    return tree, rows, chosen, by_doc
+    return tree, targets.rows, targets.chosen, by_doc
 
 
 def _units(store: Store, unit: str) -> dict[Any, tuple[list[int], list[int]]]:

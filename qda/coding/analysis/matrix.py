@@ -10,16 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from qda.coding.analysis.common import (
-    DocMeta,
-    Ids,
-    coder_id,
-    documents_raw,
-    fetch,
-    natural_key,
-    to_csv,
-)
-from qda.coding.analysis.cooccurrence import targets_for
+from qda.coding.analysis.common import DocMeta, documents_raw, natural_key, to_csv
+from qda.coding.analysis.cooccurrence import scan_codings
 from qda.coding.codetree import CodeTree
 from qda.coding.rows import no_gc
 from qda.db.engine import Store
@@ -50,37 +42,19 @@ def coded_cells(
     coder: str | None,
 ) -> Cells:
     """One grouped scan of the (code, document) index, mapped onto the rows."""
+    q = select(Coding.code_id, Coding.document_id, func.count()).group_by(
+        Coding.code_id, Coding.document_id
+    )
     with store.read() as s:
-        tree = CodeTree.load(s)
-        rows, mapping = targets_for(tree, codes, descendants, level)
-        q = select(Coding.code_id, Coding.document_id, func.count()).group_by(
-            Coding.code_id, Coding.document_id
+        tree, targets, raw = scan_codings(
+            s, q, codes=codes, descendants=descendants, level=level, coder=coder
         )
-        if coder is not None:
-            q = q.where(Coding.coder_id == coder_id(s, coder))
-        if mapping is not None:
-            q = q.where(Coding.code_id.in_(list(mapping)))
-        raw = fetch(s, q)
         docs = documents_raw(s)
-    chosen = rows is not None
-    if rows is None:
-        rows = [c for c in tree.order() if not tree.node(c).retired]
-    index = {c: i for i, c in enumerate(rows)}
-    conv = Ids()
-    target_of: dict[Any, list[int]] = {}
     counts: dict[tuple[int, Any], int] = defaultdict(int)
     for code_raw, doc_raw, n in raw:
-        ts = target_of.get(code_raw)
-        if ts is None:
-            u = conv(code_raw)
-            if mapping is not None:
-                ts = [index[t] for t in mapping.get(u, [])]
-            else:
-                ts = [index[u]] if u in index else []
-            target_of[code_raw] = ts
-        for t in ts:
+        for t in targets[code_raw]:
             counts[(t, doc_raw)] += n
-    return Cells(tree, rows, chosen, counts, docs)
+    return Cells(tree, targets.rows, targets.chosen, counts, docs)
 
 
 @no_gc

@@ -14,18 +14,28 @@ from textual.widgets.option_list import Option
 
 from qda.db.models import LINK_KINDS, MEMO_TYPES
 from qda.tui.modals.form import Field, FormModal
-from qda.tui.modals.picker import Choice, PickerModal
+from qda.tui.modals.picker import PickerModal
+from qda.tui.screens import memo_links as ml
 from qda.tui.screens.base import QdaScreen
 from qda.tui.widgets.key_bar import KeyBar
 
 
 class MemosScreen(QdaScreen):
-    """All memos; ``n`` writes one, ``e`` edits, ``l`` links the memo to a code."""
+    """All memos; ``n`` writes one, ``e`` edits, ``l`` links the memo to a code, a
+    transcript, a participant, a relation or another memo, ``u`` unlinks, ``o`` opens
+    what it is linked to."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="memos.new", tooltip="Write a new memo"),
         Binding("e", "edit", "Edit", id="memos.edit", tooltip="Edit the chosen memo"),
-        Binding("l", "link", "Link code", id="memos.link", tooltip="Link the memo to a code"),
+        Binding(
+            "l",
+            "link",
+            "Link…",
+            id="memos.link",
+            tooltip="Link the memo to a code, transcript, participant, relation or memo",
+        ),
+        Binding("u", "unlink", "Unlink…", id="memos.unlink", tooltip="Remove one of its links"),
         Binding("slash", "search", "Search", id="memos.search", tooltip="Search titles and text"),
         Binding(
             "o", "open_link", "Open link", id="memos.open", tooltip="Go to what the memo is about"
@@ -39,6 +49,8 @@ class MemosScreen(QdaScreen):
         self.link_kind = link_kind
         self.link_id = link_id
         self.memos: dict[str, Any] = {}
+        self.labels: dict[tuple[str, str], str] = {}  # readable labels of the links
+        self._goto: str | None = None  # the memo to highlight once it is listed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,19 +80,23 @@ class MemosScreen(QdaScreen):
         query = self.query_one("#memo-search", Input).value.strip()
         link_id = self.link_id if kind == self.link_kind else None
 
-        def fetch() -> list[Any]:
-            return p.memos(
+        def fetch() -> tuple[list[Any], dict[tuple[str, str], str]]:
+            memos = p.memos(
                 type=None if mtype is Select.NULL else str(mtype),
                 link_kind=None if kind is Select.NULL else str(kind),
                 link_id=link_id,
                 query=query or None,
             )
+            return memos, ml.link_labels(p, memos)
 
         self.run_db(fetch, self._show)
 
-    def _show(self, memos: list[Any]) -> None:
+    def _show(self, fetched: tuple[list[Any], dict[tuple[str, str], str]]) -> None:
+        memos, self.labels = fetched
         options = self.query_one("#memo-list", OptionList)
         keep = options.highlighted_option.id if options.highlighted_option else None
+        if self._goto is not None:
+            keep, self._goto = self._goto, None
         self.memos = {m.id: m for m in memos}
         options.clear_options()
         for m in memos:
@@ -106,10 +122,10 @@ class MemosScreen(QdaScreen):
         if m is None:
             body.update("*No memo here yet.* Press **n** to write one.")
             return
-        links = ", ".join(f"{link['kind']} {link['label']}" for link in m.links) or "nothing"
+        links = ml.links_markdown(m, self.labels)
         when = m.updated_at[:16].replace("T", " ")
         head = f"# {m.title}\n\n*{m.type}* · {m.author or '?'} · updated {when}"
-        body.update(f"{head}\n\nLinked to: {links}\n\n---\n\n{m.body}")
+        body.update(f"{head}\n\n{links}\n\n---\n\n{m.body}")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_memo()
@@ -176,36 +192,137 @@ class MemosScreen(QdaScreen):
         self.action_edit()
 
     def action_link(self) -> None:
+        """Pick what kind of thing to link to, then which one."""
         memo = self.current
         if memo is None:
             return
+
+        def kind_chosen(kind: str | None) -> None:
+            if kind:
+                self.run_db(
+                    lambda: ml.target_choices(self.project, kind, memo),
+                    lambda choices: self._pick_target(memo, kind, choices),
+                )
+
+        title = f"Link “{memo.title}” to…"
+        self.app.push_screen(PickerModal(title, list(ml.KINDS)), kind_chosen)
+
+    def _pick_target(self, memo: Any, kind: str, choices: list[Any]) -> None:
+        name = ml.KIND_NAMES[kind]
+        if not choices:
+            self.notify(f"No {name} left to link “{memo.title}” to.")
+            return
         p = self.project
 
-        def show(codes: list[Any]) -> None:
-            choices = [Choice(c.id, c.path, color=c.color) for c in codes]
-            self.app.push_screen(PickerModal(f"Link “{memo.title}” to the code…", choices), link)
+        def chosen(target: str | None) -> None:
+            if target:
+                what = next((c.label for c in choices if c.id == target), target)
+                self.run_db(
+                    lambda: p.link_memo(memo.id, kind, target),
+                    lambda _m: self._relinked(f"Linked “{memo.title}” to {name} {what}"),
+                )
 
-        def link(code_id: str | None) -> None:
-            if code_id:
-                self.run_db(lambda: p.link_memo(memo.id, "code", code_id), self._saved)
+        self.app.push_screen(PickerModal(f"Link “{memo.title}” to the {name}…", choices), chosen)
 
-        self.run_db(p.codes, show)
+    def _relinked(self, message: str) -> None:
+        self.notify(message)
+        self.changed()
+        self.reload()
+
+    def action_unlink(self) -> None:
+        """Pick one of the memo's links and remove it."""
+        memo = self.current
+        if memo is None:
+            return
+        if not memo.links:
+            self.notify(f"“{memo.title}” is not linked to anything.")
+            return
+        p = self.project
+        choices = ml.link_choices(memo, self.labels)
+
+        def chosen(choice: str | None) -> None:
+            if choice:
+                kind, target = ml.split(choice)
+                what = next(c.label for c in choices if c.id == choice)
+                self.run_db(
+                    lambda: p.unlink_memo(memo.id, kind, target),
+                    lambda _m: self._relinked(
+                        f"Unlinked “{memo.title}” from {ml.KIND_NAMES[kind]} {what}"
+                    ),
+                )
+
+        self.app.push_screen(PickerModal(f"Unlink “{memo.title}” from…", choices), chosen)
 
     def action_open_link(self) -> None:
+        """Go to what the memo is linked to (asking which, if it has several links)."""
         memo = self.current
-        if memo is None or not memo.links:
+        if memo is None:
             return
-        link = memo.links[0]
-        if link["kind"] == "document":
-            self.qda.open_document(link["id"], stack=True)
-        elif link["kind"] == "code":
-            self.qda.compare_code(link["id"])
-        elif link["kind"] == "coding":
-            p = self.project
+        if not memo.links:
+            self.notify(f"“{memo.title}” is not linked to anything: press l to link it.")
+            return
+        if len(memo.links) == 1:
+            link = memo.links[0]
+            self._open(link["kind"], link["id"], link["label"])
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice:
+                kind, target = ml.split(choice)
+                raw = next(x["label"] for x in memo.links if (x["kind"], x["id"]) == (kind, target))
+                self._open(kind, target, raw)
+
+        choices = ml.link_choices(memo, self.labels)
+        self.app.push_screen(PickerModal(f"Open a link of “{memo.title}”", choices), chosen)
+
+    def _open(self, kind: str, target: str, raw_label: str) -> None:
+        p = self.project
+        if raw_label == ml.DELETED:
+            self.notify(f"That {ml.KIND_NAMES[kind]} no longer exists.", severity="warning")
+        elif kind == "document":
+            self.qda.open_document(target, stack=True)
+        elif kind == "code":
+            self.qda.compare_code(target)
+        elif kind == "coding":
 
             def go(coding: Any) -> None:
                 self.qda.open_document(
                     coding.document_id, select=(coding.start, coding.end), stack=True
                 )
 
-            self.run_db(lambda: p.coding(link["id"]), go)
+            self.run_db(lambda: p.coding(target), go)
+        elif kind == "participant":
+
+            def open_first(found: tuple[str, str | None]) -> None:
+                name, doc_id = found
+                if doc_id is None:
+                    self.notify(f"{name} has no transcript.")
+                else:
+                    self.qda.open_document(doc_id, stack=True)
+
+            self.run_db(lambda: ml.participant_document(p, target), open_first)
+        elif kind == "relation":
+
+            def compare(source_id: str | None) -> None:
+                if source_id is None:
+                    self.notify("That relation no longer exists.", severity="warning")
+                else:
+                    self.qda.compare_code(source_id)
+
+            self.run_db(lambda: ml.relation_source(p, target), compare)
+        elif kind == "memo":
+            self._highlight(target)
+
+    def _highlight(self, memo_id: str) -> None:
+        """Highlight a memo in the list, clearing the filters if they hide it."""
+        options = self.query_one("#memo-list", OptionList)
+        if memo_id in self.memos:
+            options.highlighted = list(self.memos).index(memo_id)
+            options.focus()
+            return
+        self._goto = memo_id
+        self.query_one("#memo-type", Select).clear()
+        self.query_one("#memo-link", Select).clear()
+        self.query_one("#memo-search", Input).value = ""
+        options.focus()
+        self.reload()
