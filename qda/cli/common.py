@@ -7,12 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from qda.project import Project, open_project
+if TYPE_CHECKING:  # imported when a command opens a project: `--help` stays quick
+    from qda.project import Project
 
 ProjectArg = Annotated[str, typer.Argument(help="A .qda project file or a database URL.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -31,6 +32,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 @contextmanager
 def opened(project: str, coder: str | None = None, *, read_only: bool = False) -> Iterator[Project]:
+    from qda.project import open_project
+
     p = open_project(project, coder=coder, read_only=read_only)
     try:
         yield p

@@ -9,7 +9,9 @@
 >>> p.invivo_candidates("P01")
 
 Suggestions are stored apart from codings (status pending / accepted / rejected) and
-become codings only when a person accepts them.
+become codings only when a person accepts them.  The modules behind these methods
+(numpy, the lemma index, spaCy) are imported when first used, so that opening a
+project for anything else stays quick.
 """
 
 from __future__ import annotations
@@ -17,11 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from qda.suggest import index as _index
-from qda.suggest import invivo as _invivo
-from qda.suggest import keyterms as _keyterms
-from qda.suggest import queue as _queue
-from qda.suggest import rules as _rules
 from qda.suggest.types import InvivoCandidate, KeyTerm, RuleInfo, SuggestionInfo
 
 if TYPE_CHECKING:
@@ -43,6 +40,8 @@ class SuggestAPI:
     ) -> list[SuggestionInfo]:
         """Rank the project's sentences (or turns) for a code; store the best as pending
         suggestions and return them, best first."""
+        from qda.suggest import queue as _queue
+
         return _queue.suggest(
             self.store, self.coder, code, top=top, unit=unit,
             include_interviewer=include_interviewer,
@@ -52,21 +51,31 @@ class SuggestAPI:
         self, code: str | None = None, status: str | None = "pending", limit: int | None = None
     ) -> list[SuggestionInfo]:
         """Stored suggestions (of a code; of a status, ``None`` for any), best first."""
+        from qda.suggest import queue as _queue
+
         return _queue.list_suggestions(self.store, code=code, status=status, limit=limit)
 
     def suggestion(self, suggestion_id: str) -> SuggestionInfo:
+        from qda.suggest import queue as _queue
+
         return _queue.get_suggestion(self.store, suggestion_id)
 
     def accept_suggestions(self, ids: Sequence[str]) -> list[SuggestionInfo]:
         """Each becomes a coding (origin "suggestion", by this coder); one undo step."""
+        from qda.suggest import queue as _queue
+
         return _queue.accept(self.store, self.coder, list(ids))
 
     def reject_suggestions(self, ids: Sequence[str]) -> list[SuggestionInfo]:
         """Hidden for good (the ranking also learns from them); one undo step."""
+        from qda.suggest import queue as _queue
+
         return _queue.reject(self.store, self.coder, list(ids))
 
     def keyterms(self, code: str, top: int = 30, descendants: bool = False) -> list[KeyTerm]:
         """Lemmas distinctive of the code's segments (log-odds, informative prior)."""
+        from qda.suggest import keyterms as _keyterms
+
         return _keyterms.keyterms(self.store, code, top=top, descendants=descendants)
 
     def autocode(
@@ -80,23 +89,33 @@ class SuggestAPI:
     ) -> list[SuggestionInfo]:
         """Run a keyword/pattern rule (saved for the code unless ``save=False``), or the
         code's saved rules; hits go to the review queue as pending suggestions."""
+        from qda.suggest import rules as _rules
+
         return _rules.autocode(
             self.store, self.coder, code, terms=terms, with_terms=with_terms,
             patterns=patterns, unit=unit, save=save,
         )  # fmt: skip
 
     def autocode_rules(self, code: str | None = None) -> list[RuleInfo]:
+        from qda.suggest import rules as _rules
+
         return _rules.list_rules(self.store, code)
 
     def delete_autocode_rule(self, rule_id: str) -> RuleInfo:
+        from qda.suggest import rules as _rules
+
         return _rules.delete_rule(self.store, self.coder, rule_id)
 
     def invivo_candidates(
         self, doc: str, start: int | None = None, end: int | None = None, top: int = 20
     ) -> list[InvivoCandidate]:
         """Salient phrases in the participant's words, for a selection or a transcript."""
+        from qda.suggest import invivo as _invivo
+
         return _invivo.invivo_candidates(self.store, doc, start=start, end=end, top=top)
 
     def suggest_index_stats(self, unit: str = "sentence") -> dict[str, Any]:
         """Size of the suggestion index (built now if needed)."""
+        from qda.suggest import index as _index
+
         return _index.get_index(self.store, unit).stats()
