@@ -94,9 +94,11 @@ class HomeScreen(QdaScreen):
         stats.add_column(justify="right", style="bold")
         stats.add_column()
         for key in ("documents", "participants", "words", "codes", "codings", "memos"):
-            stats.add_row(f"{info.get(key, 0):,}", key)
+            n = info.get(key, 0)
+            stats.add_row(f"{n:,}", key if n != 1 else key[:-1])
         coders = info.get("coders") or []
-        stats.add_row(str(len(coders)), "coders" + (f": {', '.join(coders)}" if coders else ""))
+        label = "coder" if len(coders) == 1 else "coders"
+        stats.add_row(str(len(coders)), label + (f": {', '.join(coders)}" if coders else ""))
         self.query_one("#stats", Static).update(stats)
         self.participants = data["participants"]
         table = self.query_one("#documents", DataTable)
