@@ -16,11 +16,9 @@ posting, precomputed); the forward index by unit ``f_ptr[u]:f_ptr[u+1]`` into
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +28,8 @@ import numpy as np
 
 from qda.db.engine import Store, is_url
 from qda.errors import InvalidInputError
-from qda.suggest.text import (
-    _HEDGE_BEFORE_OF,
-    _TOKEN,
-    TOKENIZER_VERSION,
-    _lower_keep_length,
-    lemmatizer,
-)
+from qda.suggest.index_source import content_key, forget_keys, load_source
+from qda.suggest.text import _HEDGE_BEFORE_OF, _TOKEN, _lower_keep_length, lemmatizer
 
 UNITS = ("sentence", "turn")
 K1 = 1.2
@@ -268,79 +261,6 @@ class UnitIndex:
 # -- building ---------------------------------------------------------------------------
 
 
-_keys: dict[tuple[str, tuple[Any, ...]], str] = {}
-
-
-def content_key(store: Store) -> str:
-    """A hash of everything the indexes depend on: documents, sentences, turns, tokenizer.
-
-    A document's text never changes after import, and its sentences and turns are
-    written once with it (new rows, new ids); so the hash is computed from every
-    document's id and text hash, and remembered for as long as the number of documents
-    and the newest sentence and turn ids stay the same (three cheap queries).
-    """
-    with store.read() as s:
-        conn = s.connection()
-        stamp = tuple(
-            conn.exec_driver_sql(
-                "SELECT (SELECT count(*) FROM documents), (SELECT max(id) FROM sentences), "
-                "(SELECT max(id) FROM turns)"
-            ).one()
-        )
-        known = _keys.get((store.target, stamp))
-        if known is not None:
-            return known
-        docs = conn.exec_driver_sql("SELECT id, sha256 FROM documents").fetchall()
-    h = hashlib.sha256()
-    h.update(f"{TOKENIZER_VERSION}|{_FORMAT}|{stamp[1]}|{stamp[2]}|".encode())
-    for did, sha in sorted((_hex(d), sha) for d, sha in docs):
-        h.update(f"{did}:{sha};".encode())
-    key = h.hexdigest()
-    with _cache_lock:
-        if len(_keys) > 64:
-            _keys.clear()
-        _keys[(store.target, stamp)] = key
-    return key
-
-
-def _hex(raw: Any) -> str:
-    """A uuid as the 32 hex digits SQLite stores, from however the driver returns it."""
-    return raw.hex if isinstance(raw, uuid.UUID) else str(raw).replace("-", "").lower()
-
-
-def _load(store: Store) -> tuple[list[tuple[str, str, str, str]], list[list[Any]], list[Any]]:
-    """Documents ``(id, name, participant, text)`` in reading order, each document's
-    sentences ``(start, end, turn idx)`` by offset, and turns ``(doc, idx, body, end, iv)``.
-
-    Raw driver rows: converting 100,000s of uuids through the ORM would cost seconds.
-    """
-    with store.read() as s:
-        cur = s.connection().connection.cursor()  # the DBAPI cursor: no per-row processing
-        try:
-            cur.execute(
-                "SELECT d.id, d.name, p.name, d.text FROM documents d "
-                "LEFT JOIN participants p ON p.id = d.participant_id "
-                "ORDER BY d.position, d.name, d.id"
-            )
-            docs = cur.fetchall()
-            pos = {_hex(d[0]): i for i, d in enumerate(docs)}
-            if docs and not isinstance(docs[0][0], str):
-                pos.update({d[0]: i for i, d in enumerate(docs)})  # native uuid values
-            per_doc: list[list[Any]] = [[] for _ in docs]
-            cur.execute('SELECT document_id, start, "end", turn_idx FROM sentences')
-            for did, start, end, tidx in cur.fetchall():
-                per_doc[pos[did]].append((start, end, tidx))
-            cur.execute('SELECT document_id, idx, body_start, "end", is_interviewer FROM turns')
-            turns = [(pos[r[0]], r[1], r[2], r[3], r[4]) for r in cur.fetchall()]
-        finally:
-            cur.close()
-    for sents in per_doc:
-        sents.sort()
-    turns.sort(key=lambda r: (r[0], r[2]))
-    out_docs = [(str(uuid.UUID(_hex(d[0]))), d[1], d[2] or "", d[3]) for d in docs]
-    return out_docs, per_doc, turns
-
-
 def build_indexes(store: Store, key: str | None = None) -> dict[str, UnitIndex]:
     """Tokenize every sentence once; build the sentence index and the turn index.
 
@@ -348,8 +268,8 @@ def build_indexes(store: Store, key: str | None = None) -> dict[str, UnitIndex]:
     each sentence knows its turn (``u_group``), for scoring a sentence in its context.
     Units are in reading order (documents as listed, then by offset).
     """
-    key = key or content_key(store)
-    docs, per_doc, turn_rows = _load(store)
+    key = key or content_key(store, _FORMAT)
+    docs, per_doc, turn_rows = load_source(store)
     turn_of: dict[tuple[int, int], int] = {}
     t_doc: list[int] = []
     t_start: list[int] = []
@@ -504,7 +424,7 @@ def get_index(store: Store, unit: str = "sentence", *, use_sidecar: bool = True)
     """The project's current index: from memory, else the sidecar, else built (and saved)."""
     if unit not in UNITS:
         raise InvalidInputError(f"unknown unit {unit!r}: use sentence or turn")
-    key = content_key(store)
+    key = content_key(store, _FORMAT)
     with _cache_lock:
         idx = _cache.get((store.target, unit))
     if idx is not None and idx.key == key:
@@ -531,8 +451,7 @@ def forget(target: str | None = None) -> None:
     with _cache_lock:
         for k in [k for k in _cache if target is None or k[0] == target]:
             del _cache[k]
-        for kk in [k for k in _keys if target is None or k[0] == target]:
-            del _keys[kk]
+    forget_keys(target)
 
 
 def remove_sidecars(target: str) -> list[Path]:
