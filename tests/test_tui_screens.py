@@ -13,14 +13,13 @@ from textual.widgets import Static
 from qda.tui.modals.error import ErrorModal
 from qda.tui.modals.help import HelpModal
 from qda.tui.modals.picker import PickerModal
-from qda.tui.screens.codebook import CodebookScreen
 from qda.tui.screens.coding import CodingScreen
 from qda.tui.screens.compare import CompareScreen
 from qda.tui.screens.memos import MemosScreen
 from qda.tui.screens.reports import ReportsScreen
 from qda.tui.widgets.saturation_plot import SaturationPlot
 from qda.tui.widgets.segment_list import SegmentList
-from tests.tui_support import SIZE, make_app, run_async, settle, type_text
+from tests.tui_support import SIZE, make_app, open_codebook_at, run_async, settle, type_text
 
 
 def _coded(project: Any) -> dict[str, Any]:
@@ -46,13 +45,7 @@ async def test_move_a_code_under_a_category(project: Any) -> None:
     _coded(project)
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CodebookScreen)
-        screen.code_tree.show_code(project.code("feeling listened to").id)
-        await pilot.pause()
+        await open_codebook_at(pilot, project.code("feeling listened to").id)
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, PickerModal)
@@ -70,13 +63,7 @@ async def test_codebook_define_and_indent_by_keys(project: Any) -> None:
     _coded(project)
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CodebookScreen)
-        screen.code_tree.show_code(project.code("being done to").id)
-        await pilot.pause()
+        await open_codebook_at(pilot, project.code("being done to").id)
         await pilot.press("left_square_bracket")  # above "feeling listened to"
         await settle(pilot)
         await pilot.press("e")
@@ -256,13 +243,7 @@ async def test_relate_two_codes_with_a_paradigm_role(project: Any) -> None:
     _coded(project)
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CodebookScreen)
-        screen.code_tree.show_code(project.code("being done to").id)
-        await pilot.pause()
+        await open_codebook_at(pilot, project.code("being done to").id)
         await pilot.press("l")
         await settle(pilot)
         await type_text(pilot, "consequence of")

@@ -12,10 +12,16 @@ from qda.coding.codings import invivo_name
 from qda.db.models import Code, Coding
 from qda.tui.modals.invivo_picker import InvivoPickerModal
 from qda.tui.modals.picker import PickerModal
-from qda.tui.screens.codebook import CodebookScreen
 from qda.tui.screens.coding import CodingScreen
 from qda.tui.screens.suggestions import SuggestionsScreen
-from tests.tui_support import SIZE, make_app, open_first_document, run_async, settle
+from tests.tui_support import (
+    SIZE,
+    make_app,
+    open_codebook_at,
+    open_first_document,
+    run_async,
+    settle,
+)
 
 OUTER = "getting the back seen to"
 INNER = "a long history"
@@ -100,13 +106,7 @@ async def test_from_the_codebook_accept_one(project: Any) -> None:
     project.apply(code_id, doc.id, quote="nobody really asked me what I wanted")
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        book = app.screen
-        assert isinstance(book, CodebookScreen)
-        book.code_tree.show_code(code_id)
-        await pilot.pause()
+        book = await open_codebook_at(pilot, code_id)
         assert book.current is not None and book.current.id == code_id
         await pilot.press("f")
         await settle(pilot)

@@ -42,6 +42,20 @@ async def open_first_document(pilot: Pilot[Any]) -> Any:
     return pilot.app.screen
 
 
+async def open_codebook_at(pilot: Pilot[Any], code_id: Any) -> Any:
+    """From home, the codebook (key 3) with ``code_id`` highlighted; returns the screen."""
+    from qda.tui.screens.codebook import CodebookScreen
+
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CodebookScreen)
+    screen.code_tree.show_code(code_id)
+    await pilot.pause()
+    return screen
+
+
 def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Run an ``async def`` test with asyncio (no async plugin is needed)."""
 
