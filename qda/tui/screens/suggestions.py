@@ -131,9 +131,10 @@ class SuggestionsScreen(QdaScreen):
 
     def _add_row(self, table: DataTable[Any], r: SuggestionInfo) -> None:
         alike = f" (+{r.duplicates} alike)" if r.duplicates else ""
+        who = r.participant if r.participant not in (None, "", r.document) else ""
         table.add_row(
             f"{r.score:.2f}",
-            f"{r.document} {r.participant or ''}".strip(),
+            f"{r.document} {who}".strip(),
             ", ".join(r.terms[:4]),
             _flat(r.text)[:160] + alike,
             key=r.id,
