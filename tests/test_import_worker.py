@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -93,3 +94,87 @@ def test_a_dead_worker_falls_back_to_preparing_in_process(
     monkeypatch.setattr(prepare, "WORKER_ARGS", ["-m", "qda.documents.prepare_worker"])
     reference, _ = _import(tmp_path, corpus, "ref.qda", monkeypatch, "0")
     assert _dump(project) == _dump(reference)
+
+
+def test_a_participant_added_meanwhile_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique participant name turns the race into an IntegrityError; the import
+    forgets what it remembered, re-reads and stores the file under that participant."""
+    from qda.documents import importer
+
+    for name in ("P50", "P51"):
+        (tmp_path / f"{name}.txt").write_text(
+            f"Interviewer: Hello?\n\n{name}: The physio listened to {name}.\n", encoding="utf-8"
+        )
+    project = qda.init_project(tmp_path / "race.qda", coder="ana")
+    real = importer._store_one
+    raced: list[str] = []
+
+    def racing(session: Any, prep: Any, state: Any, report: Any) -> None:
+        # Between the two files' transactions (the session has not begun yet), another
+        # process adds P51 after this import has read the project's participants.
+        if prep.path.stem == "P51" and not raced:
+            raced.append("P51")
+            other = qda.open_project(project.target, coder="ben")
+            try:
+                other.import_attributes(_csv(tmp_path, "P51"))
+            finally:
+                other.close()
+        real(session, prep, state, report)
+
+    monkeypatch.setattr(importer, "_store_one", racing)
+    report = project.import_paths([tmp_path / "P50.txt", tmp_path / "P51.txt"])
+    assert raced == ["P51"] and len(report.imported) == 2 and not report.skipped
+    assert sorted(p["name"] for p in project.participants()) == ["P50", "P51"]
+    assert {d.name: d.participant for d in project.documents()} == {"P50": "P50", "P51": "P51"}
+
+
+def test_the_same_text_imported_meanwhile_leaves_nothing_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process imports P51_a's text (under another participant) just before this
+    import stores it: P51_a is a duplicate, and the participant this import created in
+    the rolled-back transaction is not reused for P51_b."""
+    from qda.documents import importer
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for part in ("a", "b"):
+        (src / f"P51_{part}.txt").write_text(
+            f"Interviewer: Hello?\n\nP51: Part {part}: the GP sent me back.\n", encoding="utf-8"
+        )
+    project = qda.init_project(tmp_path / "race.qda", coder="ana")
+    real = importer._store_one
+    raced: list[str] = []
+
+    def racing(session: Any, prep: Any, state: Any, report: Any) -> None:
+        if prep.path.stem == "P51_a" and not raced:
+            raced.append(prep.path.stem)
+            other = qda.open_project(project.target, coder="ben")
+            try:
+                other.import_paths([prep.path], participant="Q9")
+            finally:
+                other.close()
+        real(session, prep, state, report)
+
+    monkeypatch.setattr(importer, "_store_one", racing)
+    # P00 first: this import reads the project's state in P00's transaction.
+    report = project.import_paths([_seed(tmp_path), src / "P51_a.txt", src / "P51_b.txt"])
+    assert raced == ["P51_a"] and not report.skipped
+    assert [d.name for d in report.imported] == ["P00", "P51_b"]
+    assert [d["path"] for d in report.duplicates] == [str(src / "P51_a.txt")]
+    docs = {d.name: d.participant for d in project.documents()}
+    assert docs == {"P00": "P00", "P51_a": "Q9", "P51_b": "P51"}
+
+
+def _seed(folder: Path) -> Path:
+    path = folder / "P00.txt"
+    path.write_text("P00: Something to begin with.\n", encoding="utf-8")
+    return path
+
+
+def _csv(folder: Path, name: str) -> Path:
+    path = folder / "people.csv"
+    path.write_text(f"participant,age\n{name},51\n", encoding="utf-8")
+    return path

@@ -122,6 +122,14 @@ class _ImportState:
         self.position = session.scalar(select(func.max(Document.position))) or 0
         self.loaded = True
 
+    def reset(self) -> None:
+        """Forget what was read or remembered (after a rolled-back transaction)."""
+        self.shas.clear()
+        self.names.clear()
+        self.participants.clear()
+        self.coder_id = None
+        self.loaded = False
+
     def label(self, s: str, path: Path) -> str:
         """Names taken from a path are pseudonymised like the text."""
         return self.transform(s, path) if self.transform else s
@@ -294,8 +302,9 @@ def import_transcripts(
                 with store.write() as session:
                     _store_one(session, prep, state, report)
             except IntegrityError:
-                # Another process imported the same text meanwhile: re-read and go on.
-                state.loaded = False
+                # Another process imported the same text (or added the same participant)
+                # meanwhile: forget what this import remembered, re-read and go on.
+                state.reset()
                 with store.write() as session:
                     _store_one(session, prep, state, report)
         done += len(batch)
