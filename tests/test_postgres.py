@@ -193,3 +193,20 @@ def test_backup_points_to_pg_dump(pg_demo: str, tmp_path: Path) -> None:
         qda.open_project(pg_demo).backup(tmp_path / "b.qda")
     proc = qda_cmd("backup", pg_demo, str(tmp_path / "b.qda"))
     assert proc.returncode == 1 and "pg_dump" in proc.stderr
+
+
+def test_change_stamp_moves_with_every_change(pg_demo: str) -> None:
+    """What the workbench watches for changes made elsewhere, on the server too."""
+    a = qda.open_project(pg_demo, coder="ana")
+    b = qda.open_project(pg_demo, coder="ben")
+    try:
+        first = a.change_stamp()
+        assert a.change_stamp() == first  # reading changes nothing
+        b.add_code("seen by ana")
+        second = a.change_stamp()
+        assert second != first
+        b.undo()
+        assert a.change_stamp() not in (first, second)
+    finally:
+        a.close()
+        b.close()

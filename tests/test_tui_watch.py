@@ -71,3 +71,12 @@ async def test_own_work_does_not_count_as_a_change_elsewhere(project: Any) -> No
         finally:
             other.close()
         assert await _wait_for(pilot, lambda: bool(reloads))
+
+
+def test_change_stamp_moves_with_every_change(empty_project: qda.Project) -> None:
+    first = empty_project.change_stamp()
+    assert empty_project.change_stamp() == first
+    empty_project.add_code("a")
+    second = empty_project.change_stamp()
+    empty_project.undo()
+    assert len({first, second, empty_project.change_stamp()}) == 3
