@@ -46,3 +46,15 @@ def test_importing_the_core_does_not_load_textual() -> None:
     count, bad = res.stdout.strip().splitlines()
     assert int(count) > 15
     assert bad == "[]"
+
+
+def test_the_command_line_starts_without_the_database_layers() -> None:
+    """`qda --help` and `qda --version` stay quick: SQLAlchemy, numpy and spaCy load only
+    when a command needs them."""
+    code = (
+        "import sys, qda.cli\n"
+        "heavy = ('sqlalchemy', 'numpy', 'spacy', 'alembic', 'textual')\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in heavy and '.' not in n))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"

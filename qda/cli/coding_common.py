@@ -12,7 +12,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from qda.coding.analysis.common import to_csv
+from qda.coding.analysis.csvtext import to_csv
 
 __all__ = ["add_row", "attrs_csv", "escape"]
 

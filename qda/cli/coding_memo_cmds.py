@@ -10,8 +10,7 @@ from rich.table import Table
 
 from qda.cli.coding_common import add_row, escape
 from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, opened, out
-from qda.coding.analysis.common import to_csv
-from qda.coding.memos import parse_link
+from qda.coding.analysis.csvtext import to_csv
 from qda.coding.types import MemoInfo
 from qda.errors import InvalidInputError
 
@@ -75,6 +74,8 @@ def add(
 ) -> None:
     """Write a memo, optionally linked to codes, documents, codings..."""
     body = _body(text, file) or ""
+    from qda.coding.memos import parse_link
+
     with opened(project, coder) as p:
         m = p.add_memo(type_, title, body, links=[parse_link(x) for x in link or []])
     emit(m, as_json, lambda: _print(m))
@@ -108,6 +109,8 @@ def link(
     as_json: JsonOpt = False,
 ) -> None:
     """Link a memo to codes, documents, participants, codings, relations or memos."""
+    from qda.coding.memos import parse_link
+
     with opened(project, coder) as p:
         m = None
         for spec in targets:

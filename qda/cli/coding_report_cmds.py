@@ -11,13 +11,7 @@ from rich.table import Table
 
 from qda.cli.coding_common import add_row, escape
 from qda.cli.common import CsvOpt, JsonOpt, ProjectArg, RetiredOpt, emit, opened, out
-from qda.coding.analysis.common import parse_where, to_csv
-from qda.coding.analysis.cooccurrence import cooccurrence_csv
-from qda.coding.analysis.crosstab import crosstab_csv
-from qda.coding.analysis.matrix import matrix_csv
-from qda.coding.analysis.saturation import saturation_csv
-from qda.coding.analysis.segments import group_by_participant
-from qda.coding.analysis.tree import tree_csv
+from qda.coding.analysis.csvtext import to_csv
 
 report_app = typer.Typer(
     name="report",
@@ -83,6 +77,9 @@ def segments(
     as_csv: CsvOpt = False,
 ) -> None:
     """Every segment of a code with context, grouped by participant."""
+    from qda.coding.analysis.common import parse_where
+    from qda.coding.analysis.segments import group_by_participant
+
     with opened(project) as p:
         info = p.code(code)
         segs = p.segments(info.id, descendants=descendants, context=context,
@@ -120,6 +117,8 @@ def compare(
     as_csv: CsvOpt = False,
 ) -> None:
     """Two codes side by side: segments, and who has one, the other or both."""
+    from qda.coding.analysis.common import parse_where
+
     with opened(project) as p:
         data = p.compare(code_a, code_b, descendants=descendants, context=context,
                          where=parse_where(where or []), coder=coder)  # fmt: skip
@@ -185,6 +184,8 @@ def saturation(
             word = "below" if data["last_run_below_threshold"] else "above"
             out.print(f"the last {run} documents are {word} the threshold")
 
+    from qda.coding.analysis.saturation import saturation_csv
+
     emit(data, as_json, human, as_csv=as_csv, csv_text=saturation_csv)
 
 
@@ -217,6 +218,8 @@ def cooccurrence(
             f"{len(data['pairs'])} co-occurring pairs ({unit}); --json or --csv for the matrix"
         )
 
+    from qda.coding.analysis.cooccurrence import cooccurrence_csv
+
     emit(data, as_json, human, as_csv=as_csv, csv_text=cooccurrence_csv)
 
 
@@ -242,6 +245,8 @@ def matrix(
         for r in data["rows"]:
             add_row(t, r["path"], *[str(v) if v else "·" for v in r["values"]], str(r["total"]))
         out.print(t)
+
+    from qda.coding.analysis.matrix import matrix_csv
 
     emit(data, as_json, human, as_csv=as_csv, csv_text=matrix_csv)
 
@@ -273,6 +278,8 @@ def crosstab(
                                    zip(r["present"], r["percent"], strict=True)])  # fmt: skip
         out.print(t)
 
+    from qda.coding.analysis.crosstab import crosstab_csv
+
     emit(data, as_json, human, as_csv=as_csv, csv_text=crosstab_csv)
 
 
@@ -296,5 +303,7 @@ def tree(
                       str(r["documents"]), str(r["participants"]), str(r["total_codings"]),
                       str(r["total_documents"]), str(r["total_participants"]))  # fmt: skip
         out.print(t)
+
+    from qda.coding.analysis.tree import tree_csv
 
     emit(data, as_json, human, as_csv=as_csv, csv_text=tree_csv)

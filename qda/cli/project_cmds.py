@@ -14,7 +14,6 @@ from rich.table import Table
 from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out, warn
 from qda.config import data_dir
 from qda.errors import QdaError
-from qda.project import init_project
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +28,8 @@ def init(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a new, empty project (a file readable by you only)."""
+    from qda.project import init_project
+
     p = init_project(project, coder=coder)
     try:
         info_ = p.info()
@@ -272,6 +273,8 @@ def build_demo(directory: Path, *, coder: str | None = None, fresh: bool = False
     tmp = directory / "demo.qda.building"
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
+    from qda.project import init_project
+
     p = init_project(tmp, coder=coder)
     try:
         report = p.import_paths([samples])

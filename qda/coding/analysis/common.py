@@ -5,13 +5,11 @@ Bulk reads use :mod:`qda.coding.rows` (``fetch``, ``Ids``), re-exported here.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import operator
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qda.coding.analysis.csvtext import to_csv as to_csv
 from qda.coding.rows import Ids, fetch, iso_raw, sid
 from qda.db.models import Attribute, Coder, Document, Participant
 from qda.documents.service import participant_attributes
@@ -167,12 +166,3 @@ def participant_filter(
 
 
 # -- output -------------------------------------------------------------------------------
-
-
-def to_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
-    return buf.getvalue()
