@@ -161,6 +161,28 @@ async def test_open_a_participant_link_opens_their_transcript(project: Any) -> N
 
 
 @run_async
+async def test_open_a_participant_with_two_transcripts_asks_which(
+    project: Any, tmp_path: Any
+) -> None:
+    follow = tmp_path / "P02_followup.txt"
+    follow.write_text("Interviewer: Three months on?\n\nP02: Better, mostly.\n", "utf-8")
+    project.import_paths([follow], participant="P02")
+    project.add_memo("free", "About P02", "", links=[("participant", "P02")])
+    second = next(d for d in project.documents() if d.name == "P02_followup")
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await _memos_screen(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        assert [c.label for c in picker.choices] == ["P02", "P02_followup"]
+        await _pick(pilot, "followup")
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.doc_id == second.id
+
+
+@run_async
 async def test_open_a_relation_link_compares_its_source_code(project: Any) -> None:
     source = project.add_code("feeling listened to")
     project.add_code("trust")

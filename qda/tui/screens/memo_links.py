@@ -131,12 +131,11 @@ def links_markdown(memo: Any, labels: dict[tuple[str, str], str]) -> str:
     return "**Linked to**\n\n" + "\n".join(rows)
 
 
-def participant_document(project: Any, participant_id: str) -> tuple[str, str | None]:
-    """The participant's name and first transcript id (None if they have none)."""
+def participant_documents(project: Any, participant_id: str) -> tuple[str, list[Any]]:
+    """The participant's name and transcripts (in project order; empty if none)."""
     people = {p["id"]: p["name"] for p in project.participants()}
     name = people.get(participant_id, DELETED)
-    first = next((d.id for d in project.documents() if d.participant == name), None)
-    return name, first
+    return name, [d for d in project.documents() if d.participant == name]
 
 
 def relation_source(project: Any, relation_id: str) -> str | None:

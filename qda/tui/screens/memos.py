@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from qda.db.models import LINK_KINDS, MEMO_TYPES
 from qda.tui.modals.form import Field, FormModal
-from qda.tui.modals.picker import PickerModal
+from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens import memo_links as ml
 from qda.tui.screens.base import QdaScreen
 from qda.tui.widgets.key_bar import KeyBar
@@ -253,6 +253,10 @@ class MemosScreen(QdaScreen):
 
         self.app.push_screen(PickerModal(f"Unlink “{memo.title}” from…", choices), chosen)
 
+    def _open_doc(self, doc_id: str | None) -> None:
+        if doc_id:
+            self.qda.open_document(doc_id, stack=True)
+
     def action_open_link(self) -> None:
         """Go to what the memo is linked to (asking which, if it has several links)."""
         memo = self.current
@@ -293,14 +297,19 @@ class MemosScreen(QdaScreen):
             self.run_db(lambda: p.coding(target), go)
         elif kind == "participant":
 
-            def open_first(found: tuple[str, str | None]) -> None:
-                name, doc_id = found
-                if doc_id is None:
+            def open_one(found: tuple[str, list[Any]]) -> None:
+                name, docs = found
+                if not docs:
                     self.notify(f"{name} has no transcript.")
-                else:
-                    self.qda.open_document(doc_id, stack=True)
+                elif len(docs) == 1:
+                    self.qda.open_document(docs[0].id, stack=True)
+                else:  # several interviews with one participant: which one?
+                    choices = [Choice(d.id, d.name, detail=f"{d.words:,} words") for d in docs]
+                    self.app.push_screen(
+                        PickerModal(f"Which transcript of {name}?", choices), self._open_doc
+                    )
 
-            self.run_db(lambda: ml.participant_document(p, target), open_first)
+            self.run_db(lambda: ml.participant_documents(p, target), open_one)
         elif kind == "relation":
 
             def compare(source_id: str | None) -> None:
