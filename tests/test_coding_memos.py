@@ -47,7 +47,7 @@ def test_memos_are_typed_linked_and_searchable(p: qda.Project) -> None:
         ("coding", f"{B} @ P3 {coding.start}-{coding.end}"),
         ("document", "P1"),
         ("participant", "P3"),
-        ("relation", f"{C1} consequence of {C2}"),
+        ("relation", f"{C1} —consequence of→ {C2}"),
     }
     op = p.add_memo("operational", "Next: recruit GPs", "Ask about *waiting lists*.")
     note = p.add_memo("code note", "On pacing", links=[f"memo:{m.id}"])

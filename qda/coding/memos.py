@@ -164,7 +164,7 @@ def _labels(s: Session, tree: CodeTree, links: Iterable[tuple[str, uuid.UUID]]) 
                 Relation.id.in_(ids)
             )
             for i, a, t, b in s.execute(rq):
-                out[(kind, i)] = f"{tree.path(a)} {t} {tree.path(b)}"
+                out[(kind, i)] = f"{tree.path(a)} —{t}→ {tree.path(b)}"
         elif kind == "memo":
             for i, title in s.execute(select(Memo.id, Memo.title).where(Memo.id.in_(ids))):
                 out[(kind, i)] = title
