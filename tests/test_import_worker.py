@@ -101,29 +101,18 @@ def test_a_participant_added_meanwhile_by_another_process(
 ) -> None:
     """The unique participant name turns the race into an IntegrityError; the import
     forgets what it remembered, re-reads and stores the file under that participant."""
-    from qda.documents import importer
 
     for name in ("P50", "P51"):
         (tmp_path / f"{name}.txt").write_text(
             f"Interviewer: Hello?\n\n{name}: The physio listened to {name}.\n", encoding="utf-8"
         )
     project = qda.init_project(tmp_path / "race.qda", coder="ana")
-    real = importer._store_one
-    raced: list[str] = []
-
-    def racing(session: Any, prep: Any, state: Any, report: Any) -> None:
-        # Between the two files' transactions (the session has not begun yet), another
-        # process adds P51 after this import has read the project's participants.
-        if prep.path.stem == "P51" and not raced:
-            raced.append("P51")
-            other = qda.open_project(project.target, coder="ben")
-            try:
-                other.import_attributes(_csv(tmp_path, "P51"))
-            finally:
-                other.close()
-        real(session, prep, state, report)
-
-    monkeypatch.setattr(importer, "_store_one", racing)
+    raced = _race_before(
+        monkeypatch,
+        "P51",
+        project,
+        lambda other, _path: other.import_attributes(_csv(tmp_path, "P51")),
+    )
     report = project.import_paths([tmp_path / "P50.txt", tmp_path / "P51.txt"])
     assert raced == ["P51"] and len(report.imported) == 2 and not report.skipped
     assert sorted(p["name"] for p in project.participants()) == ["P50", "P51"]
@@ -136,7 +125,6 @@ def test_the_same_text_imported_meanwhile_leaves_nothing_stale(
     """Another process imports P51_a's text (under another participant) just before this
     import stores it: P51_a is a duplicate, and the participant this import created in
     the rolled-back transaction is not reused for P51_b."""
-    from qda.documents import importer
 
     src = tmp_path / "src"
     src.mkdir()
@@ -145,20 +133,12 @@ def test_the_same_text_imported_meanwhile_leaves_nothing_stale(
             f"Interviewer: Hello?\n\nP51: Part {part}: the GP sent me back.\n", encoding="utf-8"
         )
     project = qda.init_project(tmp_path / "race.qda", coder="ana")
-    real = importer._store_one
-    raced: list[str] = []
-
-    def racing(session: Any, prep: Any, state: Any, report: Any) -> None:
-        if prep.path.stem == "P51_a" and not raced:
-            raced.append(prep.path.stem)
-            other = qda.open_project(project.target, coder="ben")
-            try:
-                other.import_paths([prep.path], participant="Q9")
-            finally:
-                other.close()
-        real(session, prep, state, report)
-
-    monkeypatch.setattr(importer, "_store_one", racing)
+    raced = _race_before(
+        monkeypatch,
+        "P51_a",
+        project,
+        lambda other, path: other.import_paths([path], participant="Q9"),
+    )
     # P00 first: this import reads the project's state in P00's transaction.
     report = project.import_paths([_seed(tmp_path), src / "P51_a.txt", src / "P51_b.txt"])
     assert raced == ["P51_a"] and not report.skipped
@@ -166,6 +146,31 @@ def test_the_same_text_imported_meanwhile_leaves_nothing_stale(
     assert [d["path"] for d in report.duplicates] == [str(src / "P51_a.txt")]
     docs = {d.name: d.participant for d in project.documents()}
     assert docs == {"P00": "P00", "P51_a": "Q9", "P51_b": "P51"}
+
+
+def _race_before(
+    monkeypatch: pytest.MonkeyPatch, stem: str, project: qda.Project, other_does: Any
+) -> list[str]:
+    """Just before this import stores the file ``stem`` (its transaction has not begun:
+    the session connects lazily), another connection does ``other_does(project, path)``.
+    Returns a list that holds ``stem`` once the race has been run."""
+    from qda.documents import importer
+
+    real = importer._store_one
+    raced: list[str] = []
+
+    def racing(session: Any, prep: Any, state: Any, report: Any) -> None:
+        if prep.path.stem == stem and not raced:
+            raced.append(stem)
+            other = qda.open_project(project.target, coder="ben")
+            try:
+                other_does(other, prep.path)
+            finally:
+                other.close()
+        real(session, prep, state, report)
+
+    monkeypatch.setattr(importer, "_store_one", racing)
+    return raced
 
 
 def _seed(folder: Path) -> Path:
