@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -43,17 +44,23 @@ def _revisions() -> dict[str, str | None]:
     """Each migration's revision and the one it follows, read from the migration files.
 
     Only Alembic runs them; reading the two lines here keeps Alembic (a fifth of the
-    CLI's start-up) out of every command that just opens an up-to-date project.
+    CLI's start-up) out of every command that just opens an up-to-date project.  Read
+    once per folder (opening a project asks for them more than once).
     """
+    return dict(_revisions_in(MIGRATIONS_DIR))
+
+
+@cache
+def _revisions_in(folder: Path) -> tuple[tuple[str, str | None], ...]:
     out: dict[str, str | None] = {}
-    for f in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+    for f in sorted((folder / "versions").glob("*.py")):
         found: dict[str, str] = {
             m.group(1): m.group(2) for m in _REVISION_LINE.finditer(f.read_text("utf-8"))
         }
         if "revision" in found:
             down = found.get("down_revision")
             out[found["revision"]] = None if down in (None, "None") else down
-    return out
+    return tuple(out.items())
 
 
 def schema_head() -> str:

@@ -145,10 +145,10 @@ class _ImportState:
 
 def _new_participant(conn: Connection, name: str) -> uuid.UUID:
     """A participant row for a name this import has not seen (the unique name makes a
-    race with another process an IntegrityError, which the caller retries)."""
+    race with another process an IntegrityError, which the caller retries).  ``name``
+    comes with its white space already normalised."""
     pid = uuid.uuid4()
-    clean = " ".join(name.split())
-    bulk_insert(conn, table_of(Participant), [{"id": pid, "name": clean, "created_at": utcnow()}])
+    bulk_insert(conn, table_of(Participant), [{"id": pid, "name": name, "created_at": utcnow()}])
     return pid
 
 

@@ -48,7 +48,7 @@ class RefiImportReport:
         return asdict(self)
 
     def summary(self) -> str:
-        return summary_lines(self.to_dict())[0]
+        return summary_lines(vars(self))[0]  # the fields as they are: no deep copy
 
 
 def summary_lines(data: dict[str, Any]) -> list[str]:
