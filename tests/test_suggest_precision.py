@@ -8,24 +8,31 @@ heard, believed or taken seriously; "borderline" items are related (having a say
 being treated as a person, being remembered).  Precision is reported both ways, and
 with ties at the cut-off counted as their expected share (McSherry & Najork 2008).
 
-Measured (see the lead's report): on this key strict 6/10 (6.0 expected over ties),
-lenient 6/10; the issue's target of 7/10 is not reached on it, so that target is an
-xfail here and the passing test guards against regressions.  On the held-out key of a
-second code (below), written by hand and committed before the ranker was run on it:
-strict 7/10, lenient 9/10, and 6/10 and 7/10 without the sentence-context step (that
-step and its weight were fixed before the held-out key was first used; each variant
-was run on it once, and no weight was tried against it).  On a third key (a code only
-two participants really express, 14 "yes" sentences), written after the ranker was
-final: strict 5/10, lenient 9/10 (3/10 and 8/10 without the context step).  On a fourth
-("managing day to day": pacing, stretches, pills, cushions, timers...), also written
-after: strict 3/10, lenient 6/10 (3/10 and 5/10 without it); its misses are onset
-stories that share everyday words ("one day I got up...") with the seeds.
+Measured with the ranker as it now is (the figures for each step are in the lead's
+closing notes), strict/lenient precision@10 on six keys, each written by hand and
+committed before the ranker was run on it:
+
+    key (commit)                                   strict  lenient
+    feeling listened to (ad5ef96, the issue's)      6/10    7/10
+    passed from pillar to post (37fd41a)            9/10    9/10
+    understood but no difference (7862d38)          5/10   10/10
+    managing day to day (6692643)                   5/10    8/10
+    fear of movement causing harm (462eb67)         4/10    5/10
+    pain and working life (f8073d8)                 7/10    8/10
+
+The issue's target of 7/10 is not reached on its own key, so that target is an xfail
+here; the passing tests hold each key at its measured floor.  The question-context step
+(ranking.QUESTION_WEIGHT) was chosen on the first four keys (mean 5.25 -> 6.25 strict)
+under a rule fixed before the last two were first used; on those two it gave 4 and 7
+(4 and 5 without it).  Their misses are sentences that share everyday words (back, day,
+up, work) with the seeds, and senses of a word the lemma cannot tell apart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +40,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import qda
 from qda.suggest import queue, ranking
 
 KEY = Path(__file__).parent / "data" / "listened_answer_key.json"
@@ -46,6 +54,10 @@ THIRD = Path(__file__).parent / "data" / "understood_answer_key.json"
 #: A fourth (committed in 6692643), also written after the ranker was final: a broad
 #: code of everyday actions, said in many different words.
 FOURTH = Path(__file__).parent / "data" / "managing_answer_key.json"
+#: Two more (committed in 462eb67 and f8073d8), written by hand by people blind to the
+#: ranker, after the first four had been used to choose the question-context step.
+FIFTH = Path(__file__).parent / "data" / "fear_answer_key.json"
+SIXTH = Path(__file__).parent / "data" / "work_answer_key.json"
 
 
 def _key(path: Path = KEY) -> dict[str, Any]:
@@ -118,8 +130,8 @@ def test_precision_at_10_with_five_coded_segments(project: Any) -> None:
     got = precision(project)
     print("precision@10:", got)
     assert got["strict"] >= 0.6
-    assert got["strict_expected"] >= 0.5
-    assert got["lenient"] >= 0.6
+    assert got["strict_expected"] >= 0.6
+    assert got["lenient"] >= 0.7
 
 
 @pytest.mark.xfail(reason="issue 5 target (7 of 10) not reached: measured 6/10", strict=True)
@@ -127,40 +139,58 @@ def test_issue_target_seven_of_ten(project: Any) -> None:
     assert precision(project)["strict_expected"] >= 0.7
 
 
-def test_held_out_key_is_as_committed() -> None:
-    digest = hashlib.sha256(HELD_OUT.read_bytes()).hexdigest()
-    assert digest == "c86590c6f528f770935fc5020e89abfe84a74313a35920920cb9f8e68b6e956d"
+#: each added key: its SHA-256 as committed, and its strict and lenient floors
+KEYS = {
+    HELD_OUT: ("c86590c6f528f770935fc5020e89abfe84a74313a35920920cb9f8e68b6e956d", 0.9, 0.9),
+    THIRD: ("20b5a9e19544909506358a0ab667e79b88d0d6caab22525ca6d88ac1dc1c7ce1", 0.5, 1.0),
+    FOURTH: ("1336cf78963e25607e680c67bd2cf866a548047dc8431782eb47ab5852822720", 0.5, 0.8),
+    FIFTH: ("da4251c3a2b6cefd5081c70efdbf7c2b2223e21b6851cf6cc86827960ea0a7f4", 0.4, 0.5),
+    SIXTH: ("211f1011e9845bc22fc513469959539ff1e5892b3727716c0b0bf095d1a30324", 0.7, 0.8),
+}
 
 
-def test_held_out_precision_at_10(project: Any) -> None:
-    got = precision(project, key_path=HELD_OUT)
-    print("held-out precision@10:", got)
-    assert got["strict"] >= 0.7 and got["strict_expected"] >= 0.7
-    assert got["lenient"] >= 0.9
+@pytest.mark.parametrize("key_path", list(KEYS), ids=lambda p: p.stem.split("_")[0])
+def test_added_keys_precision_at_10(project: Any, key_path: Path) -> None:
+    digest, strict, lenient = KEYS[key_path]
+    assert hashlib.sha256(key_path.read_bytes()).hexdigest() == digest
+    got = precision(project, key_path=key_path)
+    print(key_path.stem, "precision@10:", got)
+    assert got["strict"] >= strict - 1e-9 and got["strict_expected"] >= strict - 1e-9
+    assert got["lenient"] >= lenient - 1e-9
 
 
-def test_third_key_precision_at_10(project: Any) -> None:
-    assert hashlib.sha256(THIRD.read_bytes()).hexdigest() == (
-        "20b5a9e19544909506358a0ab667e79b88d0d6caab22525ca6d88ac1dc1c7ce1"
-    )
-    got = precision(project, key_path=THIRD)
-    print("third key precision@10:", got)
-    assert got["strict"] >= 0.5 and got["strict_expected"] >= 0.5
-    assert got["lenient"] >= 0.9
+def test_question_context_step_helps_on_the_six_keys(_demo_master: Path, tmp_path: Path) -> None:
+    """The step earns its place: without it the six keys score fewer hits in all."""
 
+    def strict(key_path: Path, n: int) -> float:
+        dst = tmp_path / f"p{n}.qda"
+        shutil.copyfile(_demo_master, dst)
+        p = qda.open_project(dst, coder="ana")
+        try:
+            return precision(p, key_path=key_path)["strict"]
+        finally:
+            p.close()
 
-def test_fourth_key_precision_at_10(project: Any) -> None:
-    assert hashlib.sha256(FOURTH.read_bytes()).hexdigest() == (
-        "1336cf78963e25607e680c67bd2cf866a548047dc8431782eb47ab5852822720"
-    )
-    got = precision(project, key_path=FOURTH)
-    print("fourth key precision@10:", got)
-    assert got["strict"] >= 0.3 and got["lenient"] >= 0.6
+    keys = [KEY, *KEYS]
+    with_step = sum(strict(k, i) for i, k in enumerate(keys))
+    old = ranking.QUESTION_WEIGHT
+    ranking.QUESTION_WEIGHT = 0.0
+    try:
+        without = sum(strict(k, 10 + i) for i, k in enumerate(keys))
+    finally:
+        ranking.QUESTION_WEIGHT = old
+    print(f"hits in the six top 10s: {with_step * 10:.0f} with the step, {without * 10:.0f} not")
+    assert round(with_step * 10) >= 36 and round(without * 10) < round(with_step * 10)
 
 
 def test_context_reorders_matching_sentences_only() -> None:
     # units 0-2 are one turn, 3-4 another; unit 1 matches nothing itself.
-    idx = SimpleNamespace(unit="sentence", u_group=np.array([0, 0, 0, 1, 1], dtype=np.int32))
+    idx = SimpleNamespace(
+        unit="sentence",
+        u_group=np.array([0, 0, 0, 1, 1], dtype=np.int32),
+        u_doc=np.zeros(5, dtype=np.int32),
+        u_interviewer=np.zeros(5, dtype=bool),  # no questions: only the turn context
+    )
     scores = np.array([1.0, 0.0, 3.0, 2.0, 0.0], dtype=np.float32)
     out = ranking.with_context(idx, scores)  # type: ignore[arg-type]
     w = ranking.CONTEXT_WEIGHT
@@ -172,7 +202,35 @@ def test_context_reorders_matching_sentences_only() -> None:
     assert ranking.with_context(turns, scores) is scores  # type: ignore[arg-type]
 
 
+def test_question_context_comes_from_the_interviewer_turn_just_before() -> None:
+    # document 0: a question (units 0-1), its answer (2-3), a second participant turn
+    # (4) that follows no question; document 1: an answer (5) whose unit before it is
+    # document 0's last, which is no context; an interviewer sentence (6).
+    idx = SimpleNamespace(
+        unit="sentence",
+        u_group=np.array([0, 0, 1, 1, 2, 3, 4], dtype=np.int32),
+        u_doc=np.array([0, 0, 0, 0, 0, 1, 1], dtype=np.int32),
+        u_interviewer=np.array([1, 1, 0, 0, 0, 0, 1], dtype=bool),
+    )
+    scores = np.array([2.0, 4.0, 1.0, 0.0, 1.0, 1.0, 5.0], dtype=np.float32)
+    q = ranking._question_scores(idx, scores)  # type: ignore[arg-type]
+    assert q.tolist() == [0.0, 0.0, 3.0, 3.0, 0.0, 0.0, 0.0]
+    old = ranking.CONTEXT_WEIGHT
+    ranking.CONTEXT_WEIGHT = 0.0
+    try:
+        out = ranking.with_context(idx, scores)  # type: ignore[arg-type]
+    finally:
+        ranking.CONTEXT_WEIGHT = old
+    w = ranking.QUESTION_WEIGHT
+    assert out[2] == pytest.approx(1.0 + w * 3.0)
+    assert out[3] == 0.0  # a question never makes a candidate of a sentence
+    assert out[4] == pytest.approx(1.0) and out[5] == pytest.approx(1.0)
+
+
 def test_precision_without_a_definition_is_reported(project: Any) -> None:
+    # With only the name and five segments the seeds' own words lead: 2/10 here (4/10
+    # without the question-context step, which over the six keys without definitions
+    # still helps: 27 hits against 22).
     got = precision(project, definition=False)
     print("precision@10 without a definition:", got)
-    assert got["strict"] >= 0.3
+    assert got["strict"] >= 0.2

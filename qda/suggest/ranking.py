@@ -20,6 +20,13 @@ each side of it in the same speaker turn.  Only sentences with evidence of their
 sentence that matches nothing.  So "I listen to the World Service." in a turn about the
 radio ranks below "She actually listened." in a turn about the physio.
 
+In a semi-structured interview the question frames the answer, so a participant's
+sentence also gets ``QUESTION_WEIGHT`` times the mean score of the sentences of the
+interviewer turn just before its own turn (interviewer speech is scored for this even
+though it is never a candidate).  This step was chosen on four hand-written answer keys
+and then confirmed on two more written before it was run on them (see
+``tests/test_suggest_precision.py``).
+
 Candidates exclude interviewer speech (unless asked), units that overlap a segment
 already coded with the code, and units of rejected suggestions; near-duplicates
 (rapidfuzz ratio >= 90 on normalised text) collapse into the best-scoring one, and a
@@ -62,6 +69,7 @@ DEFINITION_META = frozenset(
 MAX_QUERY_TERMS = 100
 CONTEXT_WEIGHT = 0.5
 CONTEXT_WINDOW = 2
+QUESTION_WEIGHT = 1.0
 DUPLICATE_RATIO = 90.0
 METHOD = "bm25"
 
@@ -332,9 +340,12 @@ def rank(
 
 def with_context(idx: UnitIndex, scores: np.ndarray) -> np.ndarray:
     """Sentence scores plus ``CONTEXT_WEIGHT`` x the mean score of their neighbours in
-    the same turn (see the module docstring); other units and non-matching sentences
+    the same turn and ``QUESTION_WEIGHT`` x the mean score of the interviewer turn just
+    before theirs (see the module docstring); other units and non-matching sentences
     are left as they are."""
-    if idx.unit != "sentence" or CONTEXT_WEIGHT == 0 or scores.size == 0:
+    if idx.unit != "sentence" or scores.size == 0:
+        return scores
+    if CONTEXT_WEIGHT == 0 and QUESTION_WEIGHT == 0:
         return scores
     n = scores.size
     total = np.zeros(n, dtype=np.float64)
@@ -349,10 +360,37 @@ def with_context(idx: UnitIndex, scores: np.ndarray) -> np.ndarray:
         total[d:] += np.where(same, scores[:-d], 0.0)
         count[d:] += same
     ctx = np.divide(total, count, out=np.zeros(n, dtype=np.float64), where=count > 0)
+    ctx *= CONTEXT_WEIGHT
+    if QUESTION_WEIGHT:
+        ctx += QUESTION_WEIGHT * _question_scores(idx, scores)
     own = scores > 0
     out = scores.astype(np.float64)
-    out[own] += CONTEXT_WEIGHT * ctx[own]
+    out[own] += ctx[own]
     return out.astype(np.float32)
+
+
+def _question_scores(idx: UnitIndex, scores: np.ndarray) -> np.ndarray:
+    """Per sentence, the mean score of the interviewer turn right before its turn in
+    the same document (0 where there is none, and for interviewer sentences)."""
+    n = scores.size
+    group, doc, iv = idx.u_group, idx.u_doc, idx.u_interviewer
+    # units are in reading order, so a turn is a run of equal groups; the unit before
+    # a run's first unit ends the turn before it
+    first = np.ones(n, dtype=bool)
+    first[1:] = (group[1:] != group[:-1]) | (doc[1:] != doc[:-1])
+    run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    before = run_start - 1
+    asks = before >= 0
+    asks[asks] &= iv[before[asks]] & (doc[before[asks]] == doc[asks]) & ~iv[asks]
+    if not asks.any():
+        return np.zeros(n, dtype=np.float64)
+    size = int(group.max()) + 1
+    total = np.bincount(group, weights=scores.astype(np.float64), minlength=size)
+    count = np.bincount(group, minlength=size)
+    mean = np.divide(total, count, out=np.zeros(size, dtype=np.float64), where=count > 0)
+    out = np.zeros(n, dtype=np.float64)
+    out[asks] = mean[group[before[asks]]]
+    return out
 
 
 def _best_first(scores: np.ndarray, units: np.ndarray, k: int) -> Iterator[np.ndarray]:
