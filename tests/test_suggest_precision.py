@@ -9,7 +9,7 @@ being treated as a person, being remembered).  Precision is reported both ways, 
 with ties at the cut-off counted as their expected share (McSherry & Najork 2008).
 
 Measured with the ranker as it now is (the figures for each step are in the lead's
-closing notes), strict/lenient precision@10 on six keys, each written by hand and
+closing notes), strict/lenient precision@10 on eight keys, each written by hand and
 committed before the ranker was run on it:
 
     key (commit)                                   strict  lenient
@@ -19,13 +19,18 @@ committed before the ranker was run on it:
     managing day to day (6692643)                   5/10    8/10
     fear of movement causing harm (462eb67)         4/10    5/10
     pain and working life (f8073d8)                 7/10    8/10
+    living with painkillers (4e8a81a)               3/10    5/10
+    family and those close (df245ea)                0/10    3/10
 
 The issue's target of 7/10 is not reached on its own key, so that target is an xfail
 here; the passing tests hold each key at its measured floor.  The question-context step
 (ranking.QUESTION_WEIGHT) was chosen on the first four keys (mean 5.25 -> 6.25 strict)
-under a rule fixed before the last two were first used; on those two it gave 4 and 7
-(4 and 5 without it).  Their misses are sentences that share everyday words (back, day,
-up, work) with the seeds, and senses of a word the lemma cannot tell apart.
+under a rule fixed before the next two were first used (there: 4 and 7, against 4 and 5
+without it); the last two were written after the ranker was frozen (3 and 0, against 0
+and 2).  The misses are sentences that share a code's everyday or definition words
+(back, day, understand, help) with no shared sense, and senses of a word the lemma cannot
+tell apart; the family code is said almost entirely through names and particular
+people, which no lexical match can generalise from five examples.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ FOURTH = Path(__file__).parent / "data" / "managing_answer_key.json"
 #: ranker, after the first four had been used to choose the question-context step.
 FIFTH = Path(__file__).parent / "data" / "fear_answer_key.json"
 SIXTH = Path(__file__).parent / "data" / "work_answer_key.json"
+#: And two written after the ranker was frozen (4e8a81a, df245ea): a pure test.
+SEVENTH = Path(__file__).parent / "data" / "medication_answer_key.json"
+EIGHTH = Path(__file__).parent / "data" / "family_answer_key.json"
 
 
 def _key(path: Path = KEY) -> dict[str, Any]:
@@ -146,6 +154,9 @@ KEYS = {
     FOURTH: ("1336cf78963e25607e680c67bd2cf866a548047dc8431782eb47ab5852822720", 0.5, 0.8),
     FIFTH: ("da4251c3a2b6cefd5081c70efdbf7c2b2223e21b6851cf6cc86827960ea0a7f4", 0.4, 0.5),
     SIXTH: ("211f1011e9845bc22fc513469959539ff1e5892b3727716c0b0bf095d1a30324", 0.7, 0.8),
+    SEVENTH: ("d1d023ac571e3f2d8b9a57ef553f82b158b29de7b486237f49ab5c9a2f980db3", 0.3, 0.5),
+    # strict 0/10 here, so only the lenient floor can guard it
+    EIGHTH: ("67e2b68a13e53bdeb0b3105b3d6334268cbcf8ad387e17199f6a0839302e0e09", 0.0, 0.3),
 }
 
 
@@ -155,12 +166,13 @@ def test_added_keys_precision_at_10(project: Any, key_path: Path) -> None:
     assert hashlib.sha256(key_path.read_bytes()).hexdigest() == digest
     got = precision(project, key_path=key_path)
     print(key_path.stem, "precision@10:", got)
-    assert got["strict"] >= strict - 1e-9 and got["strict_expected"] >= strict - 1e-9
+    if strict:
+        assert got["strict"] >= strict - 1e-9 and got["strict_expected"] >= strict - 1e-9
     assert got["lenient"] >= lenient - 1e-9
 
 
-def test_question_context_step_helps_on_the_six_keys(_demo_master: Path, tmp_path: Path) -> None:
-    """The step earns its place: without it the six keys score fewer hits in all."""
+def test_question_context_step_helps_on_the_eight_keys(_demo_master: Path, tmp_path: Path) -> None:
+    """The step earns its place: without it the eight keys score fewer hits in all."""
 
     def strict(key_path: Path, n: int) -> float:
         dst = tmp_path / f"p{n}.qda"
@@ -179,8 +191,8 @@ def test_question_context_step_helps_on_the_six_keys(_demo_master: Path, tmp_pat
         without = sum(strict(k, 10 + i) for i, k in enumerate(keys))
     finally:
         ranking.QUESTION_WEIGHT = old
-    print(f"hits in the six top 10s: {with_step * 10:.0f} with the step, {without * 10:.0f} not")
-    assert round(with_step * 10) >= 36 and round(without * 10) < round(with_step * 10)
+    print(f"hits in the eight top 10s: {with_step * 10:.0f} with the step, {without * 10:.0f} not")
+    assert round(with_step * 10) >= 39 and round(without * 10) < round(with_step * 10)
 
 
 def test_context_reorders_matching_sentences_only() -> None:
