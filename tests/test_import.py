@@ -247,6 +247,38 @@ def test_sample_corpus_offsets_and_fts(project: qda.Project) -> None:
     assert all(hashlib.sha256(t.encode()).hexdigest() == h for h, t in shas)
 
 
+def test_annotations_and_opening_quotes_start_the_next_sentence() -> None:
+    from qda.nlp.pipeline import split_sentences
+
+    text = (
+        "It was me, not the back. [laughs] Does that make sense? [pause] So she did. "
+        'He said "fine." "Right," I said. Yes [inaudible 00:12:03] and then. (Sighs) no.'
+    )
+    got = [text[a:b] for a, b in next(split_sentences([text]))]
+    assert got == [
+        "It was me, not the back.",
+        "[laughs] Does that make sense?",
+        "[pause] So she did.",
+        'He said "fine."',
+        '"Right," I said.',
+        "Yes [inaudible 00:12:03] and then.",
+        "(Sighs) no.",
+    ]
+
+
+def test_no_stored_sentence_splits_a_bracketed_annotation(project: qda.Project) -> None:
+    """The review found "... attached to it. [" + "laughs] Does ..." in the demo."""
+    with project.store.read() as s:
+        rows = s.execute(
+            text(
+                'SELECT substr(d.text, s.start + 1, s."end" - s.start) FROM sentences s '
+                "JOIN documents d ON d.id = s.document_id"
+            )
+        ).scalars()
+        bad = [t for t in rows if t.endswith(("[", "(", ' "')) or t[:1] in "])"]
+    assert bad == []
+
+
 def test_participant_attributes_are_typed(project: qda.Project) -> None:
     types = {a["name"]: a["type"] for a in project.attributes()}
     assert types["age"] == "number" and types["interview_date"] == "date"

@@ -33,12 +33,50 @@ def configured_model() -> str | None:
     return load_config().spacy_model
 
 
+#: Punctuation that opens what follows it: a sentence that starts after one of these
+#: starts at it ("[laughs] Does that make sense?", "\"Quote.\""), not after it.
+OPENERS = frozenset({"[", "(", "{", '"', "'", "\u201c", "\u2018", "\u00ab"})
+
+
+def _sentence_edges(doc: Any) -> Any:
+    """Move each sentence start back over opening brackets and quote marks that the
+    sentencizer left at the end of the sentence before (it keeps trailing punctuation,
+    so "it. [laughs] Does" became "it. [" + "laughs] Does").  An opener counts when it
+    is written against the next word and apart from the word before it."""
+    import numpy as np
+    from spacy.attrs import ORTH, SENT_START, SPACY
+
+    if len(doc) < 3:
+        return doc
+    arr = doc.to_array([SENT_START, ORTH, SPACY])
+    opener = np.isin(arr[:, 1], [doc.vocab.strings.add(o) for o in OPENERS])
+    opener &= arr[:, 2] == 0  # written against the next word
+    # starts whose previous token is such an opener (the only ones that can move)
+    cand = np.flatnonzero((arr[2:, 0] == 1) & opener[1:-1]) + 2
+    moves = []
+    for i in cand.tolist():
+        j = i
+        while j >= 2 and opener[j - 1] and arr[j - 2, 2]:
+            j -= 1
+        if j != i:
+            moves.append((j, i))
+    for j, i in moves:
+        doc[j].is_sent_start = True
+        for k in range(j + 1, i + 1):
+            doc[k].is_sent_start = False
+    return doc
+
+
 @cache
 def _blank_pipeline(with_lemmas: bool) -> Language:
     import spacy
+    from spacy.language import Language
 
+    if "qda_sentence_edges" not in Language.factories:
+        Language.component("qda_sentence_edges", func=_sentence_edges)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("qda_sentence_edges")
     if with_lemmas:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         try:
