@@ -74,6 +74,22 @@ def test_show_json_has_turns_and_sentences(demo_cli: Path) -> None:
         assert view["text"][s["start"] : s["end"]] == s["text"]
 
 
+def test_user_text_prints_as_written_not_as_markup(demo_cli: Path, tmp_path: Path) -> None:
+    """Transcripts say "[laughs]"; Rich would take it for a style tag and drop it."""
+    shown = qda_cmd("show", str(demo_cli), "P01").stdout
+    assert "not the person attached to it. [laughs] Does that make sense?" in shown
+    copy = tmp_path / "markup.qda"
+    copy.write_bytes(demo_cli.read_bytes())
+    assert qda_cmd("code", "add", str(copy), "[bold]odd[/] name").returncode == 0
+    res = qda_cmd("apply", str(copy), "[bold]odd[/] name", "--doc", "P01", "--quote",
+                  "I was just the back")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "[bold]odd[/] name" in qda_cmd("code", "list", str(copy)).stdout
+    segs = qda_cmd("segments", str(copy), "[bold]odd[/] name").stdout
+    assert segs.startswith("[bold]odd[/] name: 1 segment, 1 participant")
+    assert "[laughs] Does that make sen" in segs
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -23,6 +23,7 @@ from qda.cli.common import (
     out,
 )
 from qda.coding.types import CodingInfo
+from qda.wording import plural
 
 QuoteOpt = Annotated[
     str | None,
@@ -135,7 +136,7 @@ def codings(
             add_row(t, r.document, f"{r.start}-{r.end}", r.code_path, r.coder,
                       q if len(q) < 70 else q[:69] + "…", r.id[:8])  # fmt: skip
         out.print(t)
-        out.print(f"{len(rows)} codings")
+        out.print(plural(len(rows), "coding"))
 
     emit(rows, as_json, human, as_csv=as_csv, csv_text=attrs_csv(_CODING_COLS))
 

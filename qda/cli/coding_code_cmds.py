@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qda.cli.coding_common import add_row, attrs_csv, escape
+from qda.cli.coding_common import add_row, attrs_csv
 from qda.cli.common import (
     CodeArg,
     CoderOpt,
@@ -18,9 +18,11 @@ from qda.cli.common import (
     emit,
     opened,
     out,
+    styled,
 )
 from qda.coding.types import CodeInfo
 from qda.errors import InvalidInputError
+from qda.wording import plural
 
 code_app = typer.Typer(
     name="code",
@@ -155,7 +157,7 @@ def split(
     """Split the chosen codings of CODE off into a new code."""
     with opened(project, coder) as p:
         c = p.split_code(code, coding, new_name, parent=parent)
-    emit(c, as_json, lambda: _done(c, f"split {c.codings} codings into"))
+    emit(c, as_json, lambda: _done(c, f"split {plural(c.codings, 'coding')} into"))
 
 
 @code_app.command("retire")
@@ -220,12 +222,15 @@ def show(project: ProjectArg, code: CodeArg, as_json: JsonOpt = False) -> None:
             "memos": [{"id": m.id, "type": m.type, "title": m.title} for m in memos]}  # fmt: skip
 
     def human() -> None:
-        out.print(f"[bold]{escape(c.path)}[/] ({c.kind}{', core category' if c.is_core else ''})")
+        out.print(styled((c.path, "bold"), f" ({c.kind}{', core category' if c.is_core else ''})"))
         for label, value in (("definition", c.definition), ("include", c.inclusion),
                              ("exclude", c.exclusion), ("example", c.example)):  # fmt: skip
             if value:
                 out.print(f"  {label}: {value}", highlight=False, markup=False)
-        out.print(f"  {c.codings} codings, {c.documents} documents, {c.participants} participants")
+        out.print(
+            f"  {plural(c.codings, 'coding')}, {plural(c.documents, 'document')}, "
+            f"{plural(c.participants, 'participant')}"
+        )
         for r in rels:
             out.print(f"  {r.source} —{r.type}→ {r.target}", highlight=False, markup=False)
         for m in memos:

@@ -1,7 +1,8 @@
 """Small output helpers shared by the coding commands.
 
 Transcript text and names are user content: ``[laughs]`` must print as written, not be
-taken for Rich markup, so every table cell and marked-up line escapes it.
+taken for Rich markup.  The consoles print without markup (``qda.cli.common``), and
+table cells are given as :class:`rich.text.Text`, which is never parsed.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from qda.coding.analysis.csvtext import to_csv
 
-__all__ = ["add_row", "attrs_csv", "escape"]
+__all__ = ["add_row", "attrs_csv"]
 
 
 def add_row(table: Table, *cells: Any) -> None:
     """``table.add_row`` with every cell shown literally."""
-    table.add_row(*(escape(c) if isinstance(c, str) else escape(str(c)) for c in cells))
+    table.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in cells))
 
 
 def attrs_csv(cols: list[str]) -> Callable[[Iterable[Any]], str]:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qda.cli.coding_common import add_row, escape
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, opened, out
+from qda.cli.coding_common import add_row
+from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, opened, out, styled
 from qda.coding.analysis.csvtext import to_csv
 from qda.coding.types import MemoInfo
 from qda.errors import InvalidInputError
@@ -50,10 +50,7 @@ def _body(text: str | None, file: Path | None) -> str | None:
 
 def _print(m: MemoInfo, full: bool = False) -> None:
     when = m.updated_at[:16].replace("T", " ")
-    out.print(
-        f"[bold]{escape(m.title)}[/] ({m.type}, {escape(m.author or '?')}, {when}) "
-        f"{escape(f'[{m.id[:8]}]')}"
-    )
+    out.print(styled((m.title, "bold"), f" ({m.type}, {m.author or '?'}, {when}) [{m.id[:8]}]"))
     for link in m.links:
         out.print(f"  → {link['kind']}: {link['label']}", highlight=False, markup=False)
     if full and m.body:

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from qda.cli.coding_common import add_row, escape
-from qda.cli.common import CsvOpt, JsonOpt, ProjectArg, RetiredOpt, emit, opened, out
+from qda.cli.coding_common import add_row
+from qda.cli.common import CsvOpt, JsonOpt, ProjectArg, RetiredOpt, emit, opened, out, styled
 from qda.coding.analysis.csvtext import to_csv
+from qda.wording import plural
 
 report_app = typer.Typer(
     name="report",
@@ -94,10 +95,15 @@ def segments(
     }
 
     def human() -> None:
-        out.print(f"[bold]{escape(info.path)}[/]: {len(segs)} segments, {len(groups)} participants")
+        out.print(
+            styled(
+                (info.path, "bold"),
+                f": {plural(len(segs), 'segment')}, {plural(len(groups), 'participant')}",
+            )
+        )
         for g in groups:
-            who = escape(g["participant"] or "(no participant)")
-            out.print(f"\n[bold cyan]{who}[/] ({g['count']})")
+            who = g["participant"] or "(no participant)"
+            out.print(styled("\n", (who, "bold cyan"), f" ({g['count']})"))
             for seg in g["segments"]:
                 out.print(f"  {seg.document} {seg.start}-{seg.end} ({seg.coder}): "
                           + _quote_line(seg), highlight=False, markup=False)  # fmt: skip
@@ -125,7 +131,7 @@ def compare(
 
     def human() -> None:
         a, b = data["a"], data["b"]
-        t = Table("participant", escape(a["code"]["path"]), escape(b["code"]["path"]))
+        t = Table("participant", a["code"]["path"], b["code"]["path"])
         for r in data["participants"]:
             add_row(t, r["participant"] or "(none)", str(r["a"]), str(r["b"]))
         add_row(t, "total", str(a["codings"]), str(b["codings"]))
@@ -241,7 +247,7 @@ def matrix(
                                presence=presence, coder=coder)  # fmt: skip
 
     def human() -> None:
-        t = Table("code", *[escape(c["name"]) for c in data["columns"]], "total")
+        t = Table("code", *[c["name"] for c in data["columns"]], "total")
         for r in data["rows"]:
             add_row(t, r["path"], *[str(v) if v else "·" for v in r["values"]], str(r["total"]))
         out.print(t)
@@ -272,7 +278,7 @@ def crosstab(
 
     def human() -> None:
         groups = data["groups"]
-        t = Table("code", *[escape(f"{g['label']} (n={g['participants']})") for g in groups])
+        t = Table("code", *[f"{g['label']} (n={g['participants']})" for g in groups])
         for r in data["rows"]:
             add_row(t, r["path"], *[f"{n} ({pct:.0f}%)" for n, pct in
                                    zip(r["present"], r["percent"], strict=True)])  # fmt: skip

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 if TYPE_CHECKING:  # imported when a command opens a project: `--help` stays quick
     from qda.project import Project
@@ -26,8 +27,15 @@ CodeArg = Annotated[str, typer.Argument(help="A code's id, name or path (theme/c
 DocOpt = Annotated[str, typer.Option("--doc", help="The document's name or id.")]
 RetiredOpt = Annotated[bool, typer.Option("--retired", help="Include retired codes.")]
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+#: Output is user content (names, transcript text with "[laughs]"), so nothing printed
+#: is read as Rich markup; styled parts are built with :func:`styled`.
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line from plain strings and ``(text, style)`` pairs, shown literally."""
+    return Text.assemble(*parts)
 
 
 @contextmanager

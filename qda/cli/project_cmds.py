@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out, warn
+from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out, styled, warn
 from qda.config import data_dir
 from qda.errors import QdaError
 
@@ -203,15 +203,11 @@ def show(
         view = p.show(doc)
 
     def human() -> None:
-        out.print(f"[bold]{view.name}[/] ({view.participant or 'no participant'})")
+        out.print(styled((view.name, "bold"), f" ({view.participant or 'no participant'})"))
         for t in view.turns:
             label = view.text[t.start : t.body_start].strip()
             body = view.text[t.body_start : t.end]
-            out.print(
-                f"[bold cyan]{label}[/] {body}" if label else body,
-                highlight=False,
-                markup=bool(label),
-            )
+            out.print(styled((label, "bold cyan"), " ", body) if label else body, highlight=False)
             out.print()
 
     emit(view, as_json, human)

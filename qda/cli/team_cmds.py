@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperCommand
 
-from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out, warn
+from qda.cli.common import CoderOpt, JsonOpt, ProjectArg, emit, err, opened, out, styled, warn
 from qda.errors import InvalidInputError
 
 
@@ -119,7 +119,7 @@ def merge(
     def human() -> None:
         verb = "would add" if dry_run else "added"
         for src in report.sources:
-            out.print(f"[bold]{src.name}[/] ({src.id})", highlight=False)
+            out.print(styled((src.name, "bold"), f" ({src.id})"), highlight=False)
             matched = ", ".join(f"{v} {k}" for k, v in src.matched.items() if v) or "nothing"
             out.print(f"  matched: {matched}", highlight=False, markup=False)
             added = ", ".join(f"{v} {k}" for k, v in src.added.items()) or "nothing"
@@ -194,7 +194,7 @@ def agreement(
             )  # fmt: skip
         o = report.overall
         t.add_row(
-            "[bold]overall[/]", *["" for _ in report.coders], str(o["units"]),
+            Text("overall", style="bold"), *["" for _ in report.coders], str(o["units"]),
             _fmt(o["percent_agreement"], True), _fmt(o["cohen_kappa"]), _fmt(o["fleiss_kappa"]),
             _fmt(o["krippendorff_alpha"]),
         )  # fmt: skip
@@ -230,7 +230,7 @@ def disagreements(
             short = d.id
             if d.document and not set(d.document) & set(": ") and len(ids_of[d.document]) == 1:
                 short = d.id.replace(d.document_id, d.document)  # `qda settle` takes either
-            out.print(f"[bold]{escape(short)}[/]  {d.start}-{d.end}", highlight=False)
+            out.print(styled((short, "bold"), f"  {d.start}-{d.end}"), highlight=False)
             out.print(f"  {d.text.strip()}", highlight=False, markup=False)
             for c in d.disputed:
                 out.print(

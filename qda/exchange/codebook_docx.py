@@ -21,6 +21,7 @@ from qda.db.engine import Store
 from qda.exchange.docx_common import Body, R, long_date, setup, table
 from qda.exchange.output import atomic_output
 from qda.exchange.report_data import Analysis, Node, Quote, load_analysis
+from qda.wording import plural
 
 KIND_LABEL = {"theme": "Theme", "category": "Category", "code": "Code"}
 
@@ -36,10 +37,6 @@ class WordResult:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def counts_line(n: Node) -> str:

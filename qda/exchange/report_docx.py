@@ -25,11 +25,12 @@ from docx.shared import Cm
 
 from qda.db.engine import Store
 from qda.errors import InvalidInputError
-from qda.exchange.codebook_docx import WordResult, plural
+from qda.exchange.codebook_docx import WordResult
 from qda.exchange.docx_common import Body, R, long_date, setup, table
 from qda.exchange.output import atomic_output
 from qda.exchange.png_chart import saturation_png
 from qda.exchange.report_data import Analysis, Node, Quote, engine_saturation, load_analysis
+from qda.wording import plural
 
 
 def parse_attribute_specs(specs: Sequence[str]) -> list[tuple[str, str]]:
