@@ -128,6 +128,9 @@ def test_a_rejected_candidate_never_returns(project: Any) -> None:
         assert spans.isdisjoint((g.document_id, g.start, g.end) for g in again)
     for r in rejected:
         assert _row(project, r.id).status == "rejected"
+    # the audit trail names the code, not its id (the home screen shows these lines)
+    summaries = [e.summary for e in project.log(limit=5)]
+    assert f"rejected a suggestion for {CODE!r}" in summaries
     accepted = project.suggest(CODE, top=1)[0]
     project.accept_suggestions([accepted.id])
     with pytest.raises(InvalidInputError, match="accepted"):

@@ -22,6 +22,7 @@ from qda.db.models import Coding, Document, Suggestion
 from qda.db.types import utcnow
 from qda.errors import InvalidInputError
 from qda.suggest.types import SuggestionInfo
+from qda.wording import plural
 
 ORIGIN = "suggestion"
 
@@ -85,6 +86,6 @@ def accept(store: Store, coder: str, refs: Sequence[str]) -> list[SuggestionInfo
                 before=before, after={"status": "accepted", "coding_id": str(cid)},
             )  # fmt: skip
             made += 1
-        a.summary = f"accept {made} suggestion(s)"
+        a.summary = f"accept {plural(made, 'suggestion')}"
         a.s.expire_all()
         return infos(a.s, [a.s.get(Suggestion, r.id) or r for r in rows])

@@ -26,6 +26,7 @@ from qda.errors import AmbiguousError, InvalidInputError, NotFoundError
 from qda.suggest import index as index_mod
 from qda.suggest import ranking
 from qda.suggest.types import SuggestionInfo
+from qda.wording import plural
 
 CONTEXT_CHARS = 160
 
@@ -360,11 +361,11 @@ def reject(store: Store, coder: str, refs: Sequence[str]) -> list[SuggestionInfo
                 action="reject suggestion",
                 entity_kind="suggestion",
                 entity_id=r.id,
-                summary=f"rejected a suggestion for code {r.code_id}",
+                summary=f"rejected a suggestion for {code_path(s, r.code_id)!r}",
                 before={"status": "pending"},
                 after={"status": "rejected"},
             )
-        record_step(s, who, "reject", f"reject {len(rows)} suggestion(s)", journal)
+        record_step(s, who, "reject", f"reject {plural(len(rows), 'suggestion')}", journal)
         s.expire_all()
         return infos(s, [s.get(Suggestion, r.id) or r for r in rows])
 
