@@ -112,7 +112,7 @@ def suggest(
             action="suggest",
             entity_kind="code",
             entity_id=code_id,
-            summary=f"{len(ids)} suggestions ({unit}s, {ranking.METHOD})",
+            summary=f"{plural(len(ids), 'suggestion')} ({unit}s, {ranking.METHOD})",
             after={"suggestions": [str(i) for i in ids]},
         )
         rows = _rows_by_id(s, ids)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from qda.errors import QdaError
 from qda.tui.commands import ProjectCommands, binding_commands
@@ -216,36 +216,63 @@ class QdaApp(App[None]):
         super()._handle_exception(error)
 
     # -- navigation ------------------------------------------------------------
-    def open_screen(self, screen: Screen[Any], *, stack: bool = False) -> None:
-        """Show a workflow screen: on top of home, replacing another workflow screen,
-        or (``stack``) on top of the current one so that Escape comes back to it."""
-        if stack or len(self.screen_stack) <= 1:
-            self.push_screen(screen)
-        else:
+    MAX_DEPTH = 16  # screens kept on the way back (beyond it, the top one is replaced)
+
+    def open_screen(self, screen: Screen[Any]) -> None:
+        """Show a workflow screen on top of the current one, so that Escape comes back
+        to it (the screens below form the way back)."""
+        if len(self.screen_stack) >= self.MAX_DEPTH:
             self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _back_to(self, wanted: Callable[[Screen[Any]], bool]) -> bool:
+        """If a screen on the way back is ``wanted``, go back to it (True)."""
+        stack = self.screen_stack
+        at = next((i for i in range(len(stack) - 1, 0, -1) if wanted(stack[i])), None)
+        if at is None:
+            return False
+        for _ in range(len(stack) - 1 - at):
+            self.pop_screen()
+        return True
+
+    def action_back(self) -> None:  # type: ignore[override]
+        """Escape: back to the previous screen of the user's path (home at the bottom)."""
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
 
     def action_go(self, name: str) -> None:
+        """A number key: straight to that screen (back to it, if it is on the way back)."""
         if name == "home":
             while len(self.screen_stack) > 1:
                 self.pop_screen()
             return
         if name == "coding":
             if self.last_document is None:
-                self.notify("Choose a transcript first (Enter on the home screen).")
+                self.notify(self.no_document_hint())
                 return
-            self.open_document(self.last_document)
+            from qda.tui.screens.coding import CodingScreen
+
+            doc_id = self.last_document
+            if not self._back_to(lambda s: isinstance(s, CodingScreen) and s.doc_id == doc_id):
+                self.open_document(doc_id)
             return
         cls = screen_class(name)
         if cls is None:
             self.notify(f"The {name} screen is not available in this copy of qda.")
             return
-        if type(self.screen) is cls:
+        if type(self.screen) is cls or self._back_to(lambda s: type(s) is cls):
             return
         self.open_screen(cls(self.project))
 
-    def open_document(
-        self, doc_id: str, *, select: tuple[int, int] | None = None, stack: bool = False
-    ) -> None:
+    def no_document_hint(self) -> str:
+        """What ``2`` says before a transcript has been chosen."""
+        home = self.screen_stack[0] if self.screen_stack else None
+        if getattr(home, "document_count", None) == 0:
+            return "No transcripts yet: press i on the home screen to import."
+        return "Choose a transcript first (Enter on the home screen)."
+
+    def open_document(self, doc_id: str, *, select: tuple[int, int] | None = None) -> None:
         """Open a transcript in the coding screen (optionally selecting a span)."""
         from qda.tui.screens.coding import CodingScreen
 
@@ -255,7 +282,7 @@ class QdaApp(App[None]):
             if select:
                 current.select(*select)
             return
-        self.open_screen(CodingScreen(self.project, doc_id, select=select), stack=stack)
+        self.open_screen(CodingScreen(self.project, doc_id, select=select))
 
     def compare_code(self, code_id: str) -> None:
         """Open the compare screen on one code's segments."""
@@ -270,7 +297,7 @@ class QdaApp(App[None]):
         if cls is None:
             self.notify("The suggestions screen is not available in this copy of qda.")
             return
-        self.open_screen(cls(self.project, code=code_id), stack=True)
+        self.open_screen(cls(self.project, code=code_id))
 
     def action_help(self) -> None:
         screen = self.screen

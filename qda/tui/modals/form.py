@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -25,7 +26,10 @@ class Field:
 
 
 class FormModal(ModalScreen[dict[str, str] | None]):
-    """Edit fields; ctrl+s (or Enter in a one-line field) saves, Escape cancels."""
+    """Edit fields; ctrl+s (or Enter in a one-line field) saves, Escape cancels.
+
+    ``save_label`` names what saving does ("Find", "Apply"); ``check(values)`` returns
+    what is wrong (the dialog stays open and says so), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
@@ -33,13 +37,22 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     ]
 
     def __init__(
-        self, title: str, fields: list[Field], *, note: str = "", focus: str | None = None
+        self,
+        title: str,
+        fields: list[Field],
+        *,
+        note: str = "",
+        focus: str | None = None,
+        save_label: str = "Save",
+        check: Callable[[dict[str, str]], str | None] | None = None,
     ) -> None:
         super().__init__(classes="qda-modal")
         self.title_text = title
         self.fields = fields
         self.note = note
         self.focus_field = focus
+        self.save_label = save_label
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
@@ -61,7 +74,8 @@ class FormModal(ModalScreen[dict[str, str] | None]):
                     else:
                         yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.name}")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                key = "ctrl+s" if any(f.kind == "text" for f in self.fields) else "Enter"
+                yield Button(f"{self.save_label} ({key})", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -87,7 +101,12 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         return out
 
     def action_save(self) -> None:
-        self.dismiss(self.values())
+        values = self.values()
+        problem = self.check(values) if self.check is not None else None
+        if problem:
+            self.notify(problem, severity="warning")
+            return
+        self.dismiss(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

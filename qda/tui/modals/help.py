@@ -18,6 +18,9 @@ INTRO = (
 )
 
 
+SCREENS_GROUP = "screens"  # the heading of the number keys in the help
+
+
 def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     """``(where, key, description)`` for each active binding of ``screen``."""
     rows: list[tuple[str, str, str]] = []
@@ -28,6 +31,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
             continue
         node = active.node
         where = "everywhere" if node is screen.app else type(node).__name__.removesuffix("Screen")
+        if (binding.id or "").startswith("app.go."):
+            where = SCREENS_GROUP  # the number keys: first, on every screen's help
         display = screen.app.get_key_display(binding)
         if (where, binding.description) in seen:
             continue
@@ -36,7 +41,7 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
         if binding.tooltip and binding.tooltip != what:
             what = f"{what} — {binding.tooltip}"
         rows.append((where, display or key, what))
-    order = {"everywhere": 2}
+    order = {SCREENS_GROUP: -1, "everywhere": 2}
     rows.sort(key=lambda r: (order.get(r[0], 0 if r[0] != "TranscriptView" else 1), r[0]))
     return rows
 

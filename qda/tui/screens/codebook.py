@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from qda.tui.fit import plural
 from qda.tui.screens.codebook_actions import CodebookActions
 from qda.tui.widgets.code_tree import CodeTree
 from qda.tui.widgets.key_bar import KeyBar
@@ -25,9 +26,13 @@ def _b(key: str, action: str, description: str, tooltip: str, show: bool = True)
 class CodebookScreen(CodebookActions):
     """Define, arrange, merge, split and retire codes; relate them (axial coding)."""
 
+    # the footer shows them in this order (a narrow terminal cuts the last ones)
     BINDINGS: ClassVar[list[BindingType]] = [
         _b("a", "add", "Add", "Add a code (under the chosen category or theme)"),
         _b("e", "edit", "Define", "Edit definition, criteria, example, colour"),
+        _b("k", "compare", "Compare", "All segments of this code"),
+        _b("f", "suggest", "Suggest", "Passages that may fit this code (suggestions screen)"),
+        _b("u", "undo", "Undo", "Undo the last change"),
         _b("r", "rename", "Rename", "Rename the code"),
         _b("m", "move_under", "Move", "Move the code under a category or theme"),
         _b(
@@ -52,10 +57,7 @@ class CodebookScreen(CodebookActions):
         _b("asterisk", "core", "Core", "Mark as the core category"),
         _b("l", "relate", "Relate", "Relate this code to another (axial coding)"),
         _b("delete", "unrelate", "Unrelate", "Remove the chosen relation", show=False),
-        _b("k", "compare", "Compare", "All segments of this code"),
-        _b("f", "suggest", "Suggest", "Passages that may fit this code (suggestions screen)"),
         _b("h", "toggle_retired", "Retired", "Show or hide retired codes", show=False),
-        _b("u", "undo", "Undo", "Undo the last change"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -123,8 +125,8 @@ class CodebookScreen(CodebookActions):
         t.add_row("colour", Text("■ " + (code.color or "automatic"), style=code.color or ""))
         t.add_row(
             "counts",
-            f"{code.codings} segments, {code.documents} transcripts, "
-            f"{code.participants} participants",
+            f"{plural(code.codings, 'segments')}, {plural(code.documents, 'transcripts')}, "
+            f"{plural(code.participants, 'participants')}",
         )
         t.add_row("origin", code.origin)
         detail.update(t)

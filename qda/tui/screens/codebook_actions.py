@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 KINDS = ("code", "category", "theme")
 
 
+def _named(values: dict[str, str]) -> str | None:
+    """The code form's check: a code needs a name."""
+    return None if values["name"].strip() else "A code needs a name (Escape cancels)."
+
+
 class CodebookActions(QdaScreen):
     """Mixed into CodebookScreen (which provides the widgets and the loading)."""
 
@@ -42,7 +47,9 @@ class CodebookActions(QdaScreen):
     def _need(self) -> Any | None:
         code = self.current
         if code is None:
-            self.notify("Choose a code in the tree first.")
+            self.notify(
+                "Choose a code in the tree first." if self.codes else "No codes yet: a adds one."
+            )
         return code
 
     def _change(self, fn: Any, message: Any = None, *, select: str | None = None) -> None:
@@ -101,7 +108,7 @@ class CodebookActions(QdaScreen):
                     lambda c: f"Added {c.kind} {c.path}",
                 )
 
-        self.app.push_screen(FormModal("New code", fields, note=note), saved)
+        self.app.push_screen(FormModal("New code", fields, note=note, check=_named), saved)
 
     def action_edit(self) -> None:
         code = self._need()
@@ -136,7 +143,8 @@ class CodebookActions(QdaScreen):
                     lambda: p.rename_code(code.id, values["name"]), lambda c: f"Renamed to {c.name}"
                 )
 
-        self.app.push_screen(FormModal("Rename", [Field("name", "New name", code.name)]), saved)
+        form = FormModal("Rename", [Field("name", "New name", code.name)], check=_named)
+        self.app.push_screen(form, saved)
 
     # -- arranging -----------------------------------------------------------------
     def action_move_under(self) -> None:

@@ -27,6 +27,25 @@ from qda.tui.widgets.transcript_layout import TurnMark
 from qda.tui.widgets.transcript_spans import Span, color_for
 from qda.tui.widgets.transcript_view import TranscriptData, TranscriptView
 
+MEMO_PREVIEW_LINES = 6
+MEMO_PREVIEW_CHARS = 240
+
+
+def memo_preview(body: str) -> str:
+    """The start of a memo for the side panel: its own lines (a quote stays a quote),
+    blank lines squeezed to one, cut after a few lines."""
+    lines: list[str] = []
+    for raw in body.strip().splitlines():
+        line = " ".join(raw.split())
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    cut = len(lines) > MEMO_PREVIEW_LINES
+    text = "\n".join(lines[:MEMO_PREVIEW_LINES]).rstrip()
+    if len(text) > MEMO_PREVIEW_CHARS:
+        text, cut = text[: MEMO_PREVIEW_CHARS - 1].rstrip(), True
+    return text + ("…" if cut else "")
+
+
 CODING_ACTIONS = {"code", "invivo", "memo", "uncode", "undo", "redo", "compare"}
 
 
@@ -302,8 +321,7 @@ class CodingScreen(CodingActions):
                 text.append("\n")
             text.append(f"{m.title}\n", style="bold")
             text.append(f"{m.type} · on the {why}\n", style="dim")
-            body = " ".join(m.body.split())
-            text.append(body[:160] + ("…" if len(body) > 160 else ""))
+            text.append(memo_preview(m.body))
             text.append("\n")
         if not memos:
             text.append(

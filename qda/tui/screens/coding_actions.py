@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from qda.coding.codings import invivo_name
 from qda.db.models import MEMO_TYPES
 from qda.tui.modals.code_picker import CodePick, CodePickerModal
+from qda.tui.modals.confirm import ConfirmModal
 from qda.tui.modals.form import Field, FormModal
 from qda.tui.modals.invivo_picker import InvivoPickerModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
+from qda.tui.screens.memo_links import memo_check
 
 if TYPE_CHECKING:
     from qda.tui.widgets.code_tree import CodeTree
@@ -166,10 +168,11 @@ class CodingActions(QdaScreen):
             self._invivo_selection(start, end)
             return
         turn = view.structure.turn_at(view.cursor) if self.loaded else None
-        if turn is None or turn.is_interviewer:
-            self.notify("Select a passage first, or put the cursor in a participant's turn.")
+        lo, hi = _trim(view.raw_text, turn.body_start, turn.end) if turn else (0, 0)
+        if turn is None or turn.is_interviewer or not turn.start <= view.cursor <= hi:
+            # the interviewer's words, a speaker label or a blank line between turns
+            self.notify("Put the cursor in a participant's words or select text.")
             return
-        lo, hi = _trim(view.raw_text, turn.body_start, turn.end)
         if hi <= lo:
             self.notify("This turn has no words.")
             return
@@ -242,6 +245,8 @@ class CodingActions(QdaScreen):
         self._coded(lambda: p.invivo(doc_id, start=start, end=end, name=name), said)
 
     def action_uncode(self) -> None:
+        """Remove a coding at the cursor (or in the selection): the current coder's
+        listed first, anyone else's marked with their name and confirmed first."""
         here = self.view.spans_at_cursor()
         start, end = self.view.selection
         if end > start:
@@ -249,22 +254,48 @@ class CodingActions(QdaScreen):
         if not here:
             self.notify("No coding at the cursor.")
             return
+        me = getattr(self.project, "coder", None)
+        coders = {c.id: c.coder for c in self.codings}
+        theirs = {s.id: coders[s.id] for s in here if coders.get(s.id, me) != me}
         if len(here) == 1:
-            self._uncode(here[0].id)
+            self._uncode(here[0].id, theirs.get(here[0].id))
             return
+        ordered = sorted(here, key=lambda s: s.id in theirs)
         choices = [
-            Choice(s.id, s.code, detail=short(self.view.raw_text[s.start : s.end]), color=s.color)
-            for s in here
+            Choice(
+                s.id,
+                s.code,
+                detail=short(self.view.raw_text[s.start : s.end])
+                + (f"  — {theirs[s.id]}" if s.id in theirs else ""),
+                color=s.color,
+            )
+            for s in ordered
         ]
 
         def picked(sid: str | None) -> None:
             if sid:
-                self._uncode(sid)
+                self._uncode(sid, theirs.get(sid))
 
         self.app.push_screen(PickerModal("Remove which coding?", choices), picked)
 
-    def _uncode(self, coding_id: str) -> None:
+    def _uncode(self, coding_id: str, other_coder: str | None = None) -> None:
         p = self.project
+        if other_coder is not None:
+            code = next((s.code for s in self.view.index.spans if s.id == coding_id), "this")
+            question = (
+                f"The {code} coding here was made by {other_coder}, not by you "
+                f"({getattr(p, 'coder', '?')}). Remove it anyway? (u undoes)"
+            )
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._uncode(coding_id)
+
+            self.app.push_screen(
+                ConfirmModal(question, title=f"Remove {other_coder}'s coding?", yes="Remove"),
+                answered,
+            )
+            return
         self._change(lambda: p.uncode(coding_id), lambda c: f"Removed {c.code} (u undoes)")
 
     def action_undo(self) -> None:
@@ -311,7 +342,9 @@ class CodingActions(QdaScreen):
             )
 
         note = "Linked to " + ", ".join(about) + "."
-        form = FormModal("New memo", fields, note=note, focus="text" if quote else "title")
+        form = FormModal(
+            "New memo", fields, note=note, focus="text" if quote else "title", check=memo_check
+        )
         self.app.push_screen(form, saved)
 
     # -- moving ----------------------------------------------------------------------
@@ -354,7 +387,12 @@ class CodingActions(QdaScreen):
                 self.find_text = values["words"].strip()
                 self.action_find_next()
 
-        form = FormModal("Find in this transcript", [Field("words", "Words", self.find_text)])
+        form = FormModal(
+            "Find in this transcript",
+            [Field("words", "Words", self.find_text)],
+            save_label="Find",
+            check=lambda v: None if v["words"].strip() else "Type the words to find.",
+        )
         self.app.push_screen(form, found)
 
     def action_find_next(self) -> None:

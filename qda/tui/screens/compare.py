@@ -11,6 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Header, Static
 
+from qda.errors import QdaError
+from qda.tui.fit import plural
 from qda.tui.modals.form import Field, FormModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
@@ -22,6 +24,11 @@ def _where(text: str) -> dict[str, str]:
     from qda.coding.analysis.common import parse_where
 
     return parse_where([p for p in (x.strip() for x in text.split(",")) if p])
+
+
+def _problem(error: BaseException) -> str:
+    """A filter's error in the screen's words (the API speaks of ``--where``)."""
+    return str(error).replace("--where ", "filter ", 1)
 
 
 def _b(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
@@ -47,6 +54,8 @@ class CompareScreen(QdaScreen):
         self.where_text = ""
         self.descendants = False
         self.codes: list[Any] = []
+        self.last_good_where = ""  # the filter shown before a typo
+        self.via_sub_codes: set[str] = set()  # categories shown through their sub-codes
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,11 +77,25 @@ class CompareScreen(QdaScreen):
         p = self.project
         a, b, where, desc = self.code_a, self.code_b, self.where_text, self.descendants
 
+        def of(code_id: str, codes: list[Any], cond: Any, out: dict[str, Any]) -> list[Any]:
+            segs = p.segments(code_id, descendants=desc, where=cond)
+            if not segs and not desc and any(str(c.parent_id) == code_id for c in codes):
+                # a category: no segments of its own, so show its sub-codes'
+                out["via"].add(code_id)
+                segs = p.segments(code_id, descendants=True, where=cond)
+            return list(segs)
+
         def fetch() -> dict[str, Any]:
-            cond = _where(where) if where else None
-            out: dict[str, Any] = {"codes": p.codes(include_retired=True)}
-            out["a"] = p.segments(a, descendants=desc, where=cond) if a else []
-            out["b"] = p.segments(b, descendants=desc, where=cond) if b else None
+            codes = p.codes(include_retired=True)
+            out: dict[str, Any] = {"codes": codes, "via": set(), "problem": None}
+            try:
+                cond = _where(where) if where else None
+                out["a"] = of(a, codes, cond, out) if a else []
+                out["b"] = of(b, codes, cond, out) if b else None
+            except QdaError as exc:  # a filter naming no attribute: said, then undone
+                if not where:
+                    raise
+                out["problem"] = exc
             return out
 
         self.run_db(fetch, self._show)
@@ -82,6 +105,15 @@ class CompareScreen(QdaScreen):
 
     def _show(self, data: dict[str, Any]) -> None:
         self.codes = data["codes"]
+        if data["problem"] is not None:
+            self.notify(_problem(data["problem"]), severity="error")
+            # keep the filter that worked (none, if that one fails now too)
+            good = self.last_good_where if self.where_text != self.last_good_where else ""
+            self.where_text = self.last_good_where = good
+            self.reload()
+            return
+        self.last_good_where = self.where_text
+        self.via_sub_codes = data["via"]
         attrs = [
             k.split(">")[0].split("<")[0].split("=")[0].strip() for k in self.where_text.split(",")
         ]
@@ -114,14 +146,14 @@ class CompareScreen(QdaScreen):
         people = {s.participant for s in segs}
         docs = {s.document_id for s in segs}
 
-        def n(count: int, word: str) -> str:
-            return f"{count} {word}{'s' * (count != 1)}"
-
-        return Text.assemble(
-            (self._code_path(code_id), "bold"),
-            f": {n(len(segs), 'segment')}, {n(len(docs), 'transcript')}, "
-            f"{n(len(people), 'participant')}",
+        out = Text(self._code_path(code_id), style="bold")
+        if code_id in self.via_sub_codes:
+            out.append(" (none of its own: its sub-codes')", style="italic")
+        out.append(
+            f": {plural(len(segs), 'segments')}, {plural(len(docs), 'transcripts')}, "
+            f"{plural(len(people), 'participants')}"
         )
+        return out
 
     def action_choose(self, which: str) -> None:
         p = self.project
@@ -132,7 +164,7 @@ class CompareScreen(QdaScreen):
                 Choice(
                     c.id,
                     c.path,
-                    detail=f"{c.codings} segment{'s' * (c.codings != 1)}",
+                    detail=plural(c.codings, "segments"),
                     color=c.color,
                 )
                 for c in codes
@@ -161,8 +193,8 @@ class CompareScreen(QdaScreen):
             text = values["where"].strip()
             try:
                 _where(text)
-            except Exception as exc:
-                self.notify_error(exc)
+            except QdaError as exc:  # a typo: say so in one line, keep the filter
+                self.notify(_problem(exc), severity="error")
                 return
             self.where_text = text
             self.reload()
@@ -198,7 +230,7 @@ class CompareScreen(QdaScreen):
     def action_jump(self) -> None:
         seg = self._focused_list().current
         if seg is not None:
-            self.qda.open_document(seg.document_id, select=(seg.start, seg.end), stack=True)
+            self.qda.open_document(seg.document_id, select=(seg.start, seg.end))
 
     def on_option_list_option_selected(self, event: SegmentList.OptionSelected) -> None:
         event.stop()

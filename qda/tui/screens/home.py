@@ -22,6 +22,8 @@ from qda.tui.widgets.key_bar import KeyBar
 class HomeScreen(QdaScreen):
     """Documents with participants; Enter opens one in the coding screen."""
 
+    document_count: int | None = None  # None until the list is read
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "open_document", "Open transcript", id="home.open"),
         Binding(
@@ -57,6 +59,8 @@ class HomeScreen(QdaScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Home"
+        side = self.query_one("#home-side").styles
+        side.width, side.max_width, side.min_width = "38%", 52, 30  # narrow: the table wins
         table = self.query_one("#documents", DataTable)
         table.add_columns("transcript", "participant", "words", "turns", "codings")
         nav = self.query_one("#nav", OptionList)
@@ -101,6 +105,7 @@ class HomeScreen(QdaScreen):
         stats.add_row(str(len(coders)), label + (f": {', '.join(coders)}" if coders else ""))
         self.query_one("#stats", Static).update(stats)
         self.participants = data["participants"]
+        self.document_count = len(data["documents"])
         table = self.query_one("#documents", DataTable)
         keep = table.cursor_row
         table.clear()

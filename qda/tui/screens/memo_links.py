@@ -33,6 +33,15 @@ KIND_NAMES = {
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
+def memo_check(values: dict[str, str]) -> str | None:
+    """The memo form's check: a memo needs a title."""
+    if values["title"].strip():
+        return None
+    if values.get("text", "").strip():
+        return "A memo needs a title (Escape cancels)."
+    return "The memo is empty: write a title and the memo (Escape cancels)."
+
+
 def relation_label(rel: Any) -> str:
     """``source —type→ target`` for a :class:`RelationInfo`."""
     return f"{rel.source} —{rel.type}→ {rel.target}"

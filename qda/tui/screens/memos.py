@@ -56,10 +56,18 @@ class MemosScreen(QdaScreen):
         yield Header()
         with Horizontal(id="memos"):
             with Vertical(id="memo-side"):
-                with Horizontal(id="memo-filters"):
-                    yield Select([(t, t) for t in MEMO_TYPES], prompt="any type", id="memo-type")
+                with Horizontal(id="memo-filters"):  # one line: two compact choices
                     yield Select(
-                        [(k, k) for k in LINK_KINDS], prompt="linked to anything", id="memo-link"
+                        [(t, t) for t in MEMO_TYPES],
+                        prompt="any type",
+                        id="memo-type",
+                        compact=True,
+                    )
+                    yield Select(
+                        [(f"→ {ml.KIND_NAMES.get(k, k)}", k) for k in LINK_KINDS],
+                        prompt="any link",
+                        id="memo-link",
+                        compact=True,
                     )
                 yield Input(placeholder="search (/)", id="memo-search")
                 yield OptionList(id="memo-list")
@@ -69,6 +77,8 @@ class MemosScreen(QdaScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Memos"
+        for select in self.query("#memo-filters Select"):
+            select.styles.width = "1fr"  # share the line, however narrow the side is
         if self.link_kind:
             self.query_one("#memo-link", Select).value = self.link_kind
         self.query_one("#memo-list").focus()
@@ -149,7 +159,7 @@ class MemosScreen(QdaScreen):
             Field("title", "Title", memo.title if memo else ""),
             Field("text", "Memo (Markdown)", memo.body if memo else "", "text"),
         ]
-        self.app.push_screen(FormModal(title, fields), then)
+        self.app.push_screen(FormModal(title, fields, check=ml.memo_check), then)
 
     def action_new(self) -> None:
         p = self.project
@@ -168,6 +178,7 @@ class MemosScreen(QdaScreen):
 
     def _saved(self, memo: Any) -> None:
         self.notify(f"Memo “{memo.title}” saved")
+        self._goto = memo.id  # show the memo just written (or edited)
         self.changed()
         self.reload()
 
@@ -255,7 +266,7 @@ class MemosScreen(QdaScreen):
 
     def _open_doc(self, doc_id: str | None) -> None:
         if doc_id:
-            self.qda.open_document(doc_id, stack=True)
+            self.qda.open_document(doc_id)
 
     def action_open_link(self) -> None:
         """Go to what the memo is linked to (asking which, if it has several links)."""
@@ -284,15 +295,13 @@ class MemosScreen(QdaScreen):
         if raw_label == ml.DELETED:
             self.notify(f"That {ml.KIND_NAMES[kind]} no longer exists.", severity="warning")
         elif kind == "document":
-            self.qda.open_document(target, stack=True)
+            self.qda.open_document(target)
         elif kind == "code":
             self.qda.compare_code(target)
         elif kind == "coding":
 
             def go(coding: Any) -> None:
-                self.qda.open_document(
-                    coding.document_id, select=(coding.start, coding.end), stack=True
-                )
+                self.qda.open_document(coding.document_id, select=(coding.start, coding.end))
 
             self.run_db(lambda: p.coding(target), go)
         elif kind == "participant":
@@ -302,7 +311,7 @@ class MemosScreen(QdaScreen):
                 if not docs:
                     self.notify(f"{name} has no transcript.")
                 elif len(docs) == 1:
-                    self.qda.open_document(docs[0].id, stack=True)
+                    self.qda.open_document(docs[0].id)
                 else:  # several interviews with one participant: which one?
                     choices = [Choice(d.id, d.name, detail=f"{d.words:,} words") for d in docs]
                     self.app.push_screen(

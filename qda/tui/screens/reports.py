@@ -4,6 +4,7 @@ crosstab by attribute, the rolled-up tree, and the exports (with a progress bar)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from qda.tui.fit import first_column_width, fit, fit_path
 from qda.tui.messages import ProgressUpdated
 from qda.tui.modals.form import Field, FormModal
 from qda.tui.screens.base import QdaScreen
@@ -38,15 +40,33 @@ EXPORTS = {
     "csv": ("Codings as CSV", "export_csv", "codings.csv"),
 }
 WITH_PROGRESS = {"codebook", "report", "qdpx"}
+NAMED_TABLES = ("cooc", "matrix", "crosstab", "tree")  # first column: a code, cut to fit
 
 
-def _table(table: DataTable[Any], header: list[str], rows: list[list[Any]]) -> None:
+def _table(
+    table: DataTable[Any],
+    header: list[str],
+    rows: list[list[Any]],
+    width: int | None = None,
+    cut_name: Callable[[str, int], str] = fit_path,
+) -> int:
+    """Fill ``table``; with ``width`` (the room the table has), the first column (a
+    code's name) is cut with "…" so that the number columns stay on the screen.
+    Returns the width the names were cut to."""
     table.clear(columns=True)
     table.add_columns(*header)
+    cut = 10**6
+    if width is not None and header:
+        cut = first_column_width(width, header, rows, least=20)
     for row in rows:
+        first = [cut_name(str(row[0]), cut)] if row else []
         table.add_row(
-            *[Text(str(v), justify="right") if isinstance(v, int | float) else v for v in row]
+            *[
+                Text(str(v), justify="right") if isinstance(v, int | float) else v
+                for v in first + row[1:]
+            ]
         )
+    return cut
 
 
 class ReportsScreen(QdaScreen):
@@ -64,6 +84,8 @@ class ReportsScreen(QdaScreen):
     def __init__(self, project: Any) -> None:
         super().__init__(project)
         self.loaded_tabs: set[str] = set()
+        # per table: each row's code as a whole (its name may be cut in the table)
+        self.full_names: dict[str, list[str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,16 +97,20 @@ class ReportsScreen(QdaScreen):
             with TabPane("Co-occurrence", id="tab-cooc"):
                 yield Static("Codes coding overlapping spans.", classes="report-note")
                 yield DataTable(id="cooc", zebra_stripes=True)
+                yield Static(id="cooc-full", classes="report-note full-name")
             with TabPane("Code × participant", id="tab-matrix"):
                 yield Static("Codings of each code for each participant.", classes="report-note")
                 yield DataTable(id="matrix", zebra_stripes=True)
+                yield Static(id="matrix-full", classes="report-note full-name")
             with TabPane("Crosstab", id="tab-crosstab"):
                 yield Select([], prompt="attribute", id="crosstab-attr")
                 yield Static(classes="report-note", id="crosstab-note")
                 yield DataTable(id="crosstab", zebra_stripes=True)
+                yield Static(id="crosstab-full", classes="report-note full-name")
             with TabPane("Tree", id="tab-tree"):
                 yield Static("Counts rolled up to categories and themes.", classes="report-note")
                 yield DataTable(id="tree", zebra_stripes=True)
+                yield Static(id="tree-full", classes="report-note full-name")
             with TabPane("Export", id="tab-export"):
                 yield Static("Enter writes a file (you choose where).", classes="report-note")
                 yield OptionList(id="exports")
@@ -103,6 +129,8 @@ class ReportsScreen(QdaScreen):
                 Option(Text("Exports are not installed in this copy.", style="dim"), disabled=True)
             )
         self.query_one("#export-progress").display = False
+        for name in NAMED_TABLES:
+            self.query_one(f"#{name}-full").display = False
 
     def reload(self) -> None:
         self.loaded_tabs.clear()
@@ -181,21 +209,54 @@ class ReportsScreen(QdaScreen):
         _table(self.query_one("#saturation-table", DataTable), header, rows)
 
     # -- tables ------------------------------------------------------------------------
+    def _named_table(
+        self,
+        name: str,
+        header: list[str],
+        rows: list[list[Any]],
+        full: list[str],
+        cut_name: Callable[[str, int], str] = fit_path,
+    ) -> None:
+        """A table whose first column names a code (cut to fit; the whole name shows
+        under the table when its row is highlighted)."""
+        self.full_names[name] = full
+        width = self.size.width or 140
+        _table(self.query_one(f"#{name}", DataTable), header, rows, width, cut_name)
+        self.query_one(f"#{name}-full").display = False
+
+    def _show_full_name(self, name: str, row: int) -> None:
+        names = self.full_names.get(name, [])
+        whole = names[row] if 0 <= row < len(names) else ""
+        cell = self.query_one(f"#{name}", DataTable).get_row_at(row)[0] if whole else ""
+        note = self.query_one(f"#{name}-full", Static)
+        note.display = bool(whole) and str(cell).endswith("…")
+        note.update(Text(whole))
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        if event.data_table.id in NAMED_TABLES:
+            self._show_full_name(event.data_table.id, event.coordinate.row)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id in NAMED_TABLES:
+            self._show_full_name(event.data_table.id, event.cursor_row)
+
     def _cooccurrence(self, data: dict[str, Any]) -> None:
         codes = data.get("codes", [])
         matrix = data.get("matrix", [])
-        header = ["code", *[c["name"][:12] for c in codes]]
+        header = ["code", *[fit(c["name"], 12) for c in codes]]
         rows = [[c["path"], *matrix[i]] for i, c in enumerate(codes)]
-        _table(self.query_one("#cooc", DataTable), header, rows)
+        self._named_table("cooc", header, rows, [c["path"] for c in codes])
 
     def _matrix(self, data: dict[str, Any]) -> None:
         cols = data.get("columns", [])
-        header = ["code", *[c["name"] for c in cols], "total"]
-        rows = [[r["path"], *r["values"], r["total"]] for r in data.get("rows", [])]
-        _table(self.query_one("#matrix", DataTable), header, rows)
+        header = ["code", *[fit(c["name"], 16) for c in cols], "total"]
+        found = data.get("rows", [])
+        rows = [[r["path"], *r["values"], r["total"]] for r in found]
+        self._named_table("matrix", header, rows, [r["path"] for r in found])
 
     def _tree(self, data: dict[str, Any]) -> None:
         header = ["code", "kind", "segments", "transcripts", "participants"]
+        codes = data.get("codes", [])
         rows = [
             [
                 "  " * c["depth"] + c["name"] + (" ★" if c.get("is_core") else ""),
@@ -204,9 +265,10 @@ class ReportsScreen(QdaScreen):
                 c["total_documents"],
                 c["total_participants"],
             ]
-            for c in data.get("codes", [])
+            for c in codes
         ]
-        _table(self.query_one("#tree", DataTable), header, rows)
+        full = [c.get("path") or c["name"] for c in codes]
+        self._named_table("tree", header, rows, full, fit)
 
     def _attributes(self, attrs: list[dict[str, str]]) -> None:
         select = self.query_one("#crosstab-attr", Select)
@@ -239,7 +301,7 @@ class ReportsScreen(QdaScreen):
             ]
             for r in data.get("rows", [])
         ]
-        _table(self.query_one("#crosstab", DataTable), header, rows)
+        self._named_table("crosstab", header, rows, [r["path"] for r in data.get("rows", [])])
         self.query_one("#crosstab-note", Static).update(
             f"Share of participants with each code, by {data.get('attribute')} "
             f"({data.get('bins', 'value')})."

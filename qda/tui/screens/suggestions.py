@@ -229,7 +229,7 @@ class SuggestionsScreen(QdaScreen):
             return
         opener = getattr(self.app, "open_document", None)
         if callable(opener):
-            opener(s.document_id, select=(s.start, s.end), stack=True)
+            opener(s.document_id, select=(s.start, s.end))
         else:  # no transcript view in this app: leave, telling where the passage is
             self.notify(f"{s.document} {s.start}-{s.end}")
             self.app.pop_screen()

@@ -2,9 +2,10 @@
 
 Three tabs (``M``, ``A``, ``D``):
 
-* **Merge** -- the path of another project; ``p`` previews the merge (a dry run: what
-  would be matched, added and in conflict, near-duplicate and opposite code names);
-  ``m`` merges after a confirmation (one transaction, after a backup).
+* **Merge** -- the path of another project; Enter in the path box (or ``p`` elsewhere)
+  previews the merge (a dry run: what would be matched, added and in conflict,
+  near-duplicate and opposite code names); ``m`` merges after a confirmation (one
+  transaction, after a backup).  A project only one coder has coded opens here.
 * **Agreement** -- per code and overall: percent agreement, Cohen's kappa (two coders),
   Fleiss' kappa, Krippendorff's alpha; ``u`` switches sentence / turn / character.
 * **Disagreements** -- the units where the coders differ, one at a time with the text
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,12 +34,16 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from qda.errors import QdaError
+from qda.tui.fit import clip_words, first_column_width, fit, fit_path, plural
 from qda.tui.modals.confirm import ConfirmModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
+from qda.tui.screens.team_text import counts_line, merge_summary, num, too_few_coders
 
 UNITS = ("sentence", "turn", "character")
 SHOWN = 1000  # disagreements listed at once (settling them brings the next ones)
+QUOTE = 60  # characters of a disagreement's text in the list
 _TAB_ACTIONS = {
     "preview": "merge", "merge": "merge", "compute": "agreement",
     "settle": "disagreements", "recode": "disagreements",
@@ -49,52 +53,6 @@ _TAB_ACTIONS = {
 def _b(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
     name = action.split("(")[0]
     return Binding(key, action, description, show=show, id=f"team.{name}", tooltip=tooltip)
-
-
-def _num(x: float | None, pct: bool = False) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:.1f}%" if pct else f"{x:.3f}"
-
-
-def merge_summary(report: Any) -> str:
-    """The merge report as console markup (used for the preview and the result)."""
-    verb = "would add" if report.dry_run else "added"
-    lines: list[str] = []
-    for src in report.sources:
-        lines.append(f"[b]{escape(src.name)}[/b]  [dim]{escape(src.id)}[/dim]")
-        matched = ", ".join(f"{v} {k}" for k, v in src.matched.items() if v) or "nothing"
-        added = ", ".join(f"{v} {k}" for k, v in src.added.items()) or "nothing"
-        lines.append(f"  matched: {escape(matched)}")
-        lines.append(f"  {verb}: {escape(added)}")
-        if src.duplicates:
-            dups = ", ".join(f"{v} {k}" for k, v in src.duplicates.items())
-            lines.append(f"  exact duplicates dropped: {escape(dups)}")
-        for c in src.added_codes:
-            lines.append(f"  [green]new code[/green] {escape(c['code'])}")
-        for d in src.added_documents:
-            lines.append(f"  [green]new document[/green] {escape(d['name'])}")
-        for c in src.conflicts:
-            lines.append(f"  [yellow]conflict[/yellow] {escape(c['message'])}")
-        for n in src.near_duplicates:
-            lines.append(
-                f"  [cyan]review[/cyan] {escape(n.code)} ~ {escape(n.other_code)} "
-                f"({n.score:.0f}, not merged)"
-            )
-        for o in src.opposites:
-            lines.append(
-                f"  [magenta]opposites[/magenta] {escape(o.code)} / {escape(o.other_code)} "
-                "(kept apart)"
-            )
-        for s in src.skipped:
-            lines.append(f"  [red]skipped[/red] {escape(s['kind'])}: {escape(s['reason'])}")
-    if report.dry_run:
-        lines.append("\n[b]Preview only: nothing was changed.[/b] Press [b]m[/b] to merge.")
-    elif not report.changed:
-        lines.append("\nNothing new: the project is unchanged.")
-    elif report.backup:
-        lines.append(f"\nMerged. Backup of the project before: {escape(report.backup)}")
-    return "\n".join(lines)
 
 
 class TeamScreen(QdaScreen):
@@ -108,6 +66,7 @@ class TeamScreen(QdaScreen):
     TeamScreen .team-head { height: auto; padding: 0 1; background: $panel; }
     TeamScreen #agree-coders { margin: 0 1; }
     TeamScreen #agree-table { height: 1fr; }
+    TeamScreen #agree-full { height: auto; padding: 0 1; color: $text-muted; }
     TeamScreen #dis-body { height: 1fr; }
     TeamScreen #dis-list { width: 45%; height: 1fr; }
     TeamScreen #dis-scroll { width: 1fr; height: 1fr; padding: 0 1; }
@@ -136,6 +95,10 @@ class TeamScreen(QdaScreen):
         self.items: list[Any] = []
         self.total = 0
         self.other = other or ""
+        self.first_compute = True  # a solo project moves to the Merge tab once
+        self.solo_switch = False
+        self.full_names: list[str] = []  # the agreement table's code names, uncut
+        self.name_width = 40
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,7 +114,8 @@ class TeamScreen(QdaScreen):
                     )
                 with VerticalScroll(id="merge-scroll"):
                     yield Static(
-                        "Type the path of a coder's copy, then [b]p[/b] to preview.",
+                        "Type the path of a coder's copy, then [b]Enter[/b] to preview "
+                        "(nothing changes); [b]m[/b] merges after.",
                         id="merge-report",
                     )
             with TabPane("Agreement", id="agreement"):
@@ -159,6 +123,7 @@ class TeamScreen(QdaScreen):
                 yield Input(placeholder="coders: blank = everyone who coded", id="agree-coders")
                 table: DataTable[Any] = DataTable(id="agree-table", zebra_stripes=True)
                 yield table
+                yield Static(id="agree-full")
             with TabPane("Disagreements", id="disagreements"):
                 yield Static(id="dis-head", classes="team-head")
                 with Horizontal(id="dis-body"):
@@ -183,6 +148,8 @@ class TeamScreen(QdaScreen):
         wanted = _TAB_ACTIONS.get(action)
         if wanted is None or not self.is_mounted:
             return True
+        if action == "preview" and isinstance(self.focused, Input):
+            return False  # p types into the box there; Enter previews
         return wanted == self.tab
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -191,8 +158,26 @@ class TeamScreen(QdaScreen):
             self.query_one("#dis-list").focus()
         elif self.tab == "agreement":
             self.query_one("#agree-table").focus()
+        elif self.solo_switch:  # keep M/A/D working: the box would take the letters
+            self.solo_switch = False
+            self.query_one("#merge-scroll").focus()
         else:
             self.query_one("#merge-path").focus()
+
+    def _open_merge(self, note: str) -> None:
+        """A project fewer than two coders have coded opens on the Merge tab, saying why."""
+        if self.tab != "agreement" or self.preview is not None:
+            return  # the user has moved on
+        self.query_one("#merge-report", Static).update(
+            Text(note.split("\n")[0] + "\n\n")
+            + Text.from_markup(
+                "Type the path of a colleague's copy in the box above (click it or press "
+                "[b]shift+Tab[/b]), then [b]Enter[/b] to preview (nothing changes); "
+                "[b]m[/b] merges after."
+            )
+        )
+        self.solo_switch = True
+        self.action_tab("merge")
 
     def action_tab(self, name: str) -> None:
         self.query_one("#team-tabs", TabbedContent).active = name
@@ -228,7 +213,7 @@ class TeamScreen(QdaScreen):
             self.action_preview()
             return
         added = self.preview.added
-        what = ", ".join(f"{v} {k}" for k, v in added.items()) or "nothing new"
+        what = counts_line(added) or "nothing new"
         question = (
             f"Merge {', '.join(paths)} into this project?\n\nIt adds {what}. A backup of "
             "this project is written first; the merge is one transaction."
@@ -246,7 +231,9 @@ class TeamScreen(QdaScreen):
         self.preview = None
         self.query_one("#merge-report", Static).update(merge_summary(report))
         n = report.added.get("codings", 0)
-        self.notify(f"Merged: {n} codings added" if report.changed else "Nothing new to merge")
+        self.notify(
+            f"Merged: {plural(n, 'codings')} added" if report.changed else "Nothing new to merge"
+        )
         self.reload()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -266,41 +253,85 @@ class TeamScreen(QdaScreen):
     def action_compute(self) -> None:
         p, coders, unit = self.project, self.coders, self.unit
         self.query_one("#agree-head", Static).update(f"computing agreement by {unit}…")
-        self.run_db(lambda: p.agreement(coders=coders, unit=unit), self._show_agreement)
+
+        def fetch() -> Any:
+            try:
+                return p.agreement(coders=coders, unit=unit)
+            except QdaError as exc:  # too few coders, an unknown coder: said in the tab
+                return exc
+
+        self.run_db(fetch, self._show_agreement)
 
     def _show_agreement(self, report: Any) -> None:
-        self.agreement = report
+        first, self.first_compute = self.first_compute, False
         table = self.query_one("#agree-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(
-            "code", *report.coders, "units", "% agree", "Cohen κ", "Fleiss κ", "Kripp. α"
-        )
-        for c in report.codes:
-            table.add_row(
+        self.full_names = []
+        self.query_one("#agree-full", Static).update("")
+        if isinstance(report, QdaError):
+            self.agreement = None
+            note = too_few_coders(report)
+            self.query_one("#agree-head", Static).update(Text(note or str(report)))
+            if note and first and not self.coders:
+                self.call_after_refresh(self._open_merge, note)
+            return
+        self.agreement = report
+        header = ["code", *report.coders, "units", "% agree", "Cohen κ", "Fleiss κ", "Kripp. α"]
+        rows = [
+            [
                 c.code, *[str(c.applied.get(n, 0)) for n in report.coders], str(c.units),
-                _num(c.percent_agreement, True), _num(c.cohen_kappa), _num(c.fleiss_kappa),
-                _num(c.krippendorff_alpha), key=c.id,
-            )  # fmt: skip
+                num(c.percent_agreement, True), num(c.cohen_kappa), num(c.fleiss_kappa),
+                num(c.krippendorff_alpha),
+            ]
+            for c in report.codes
+        ]  # fmt: skip
+        # the code's name gets the room the numbers leave (cut with "…")
+        width = self.name_width = first_column_width(self.size.width or 140, header, rows)
+        table.add_columns(*header)
+        for c, row in zip(report.codes, rows, strict=True):
+            self.full_names.append(c.code)
+            table.add_row(fit_path(c.code, width), *row[1:], key=c.id)
         o = report.overall
         table.add_row(
             Text("overall", style="bold"), *["" for _ in report.coders], str(o["units"]),
-            _num(o["percent_agreement"], True), _num(o["cohen_kappa"]), _num(o["fleiss_kappa"]),
-            _num(o["krippendorff_alpha"]), key="overall",
+            num(o["percent_agreement"], True), num(o["cohen_kappa"]), num(o["fleiss_kappa"]),
+            num(o["krippendorff_alpha"]), key="overall",
         )  # fmt: skip
         head = Text(f"Agreement by {report.unit} between {', '.join(report.coders)}", "bold")
-        head.append(f"  ({report.documents} documents compared; u: unit)\n", style="dim")
+        head.append(f"  ({plural(report.documents, 'documents')} compared; u: unit)\n", "dim")
         head.append("\n".join(report.notes), style="dim")
         self.query_one("#agree-head", Static).update(head)
+
+    def _show_full_name(self, row: int) -> None:
+        """Under the table, the whole name of the highlighted code when it was cut."""
+        name = self.full_names[row] if 0 <= row < len(self.full_names) else ""
+        cut = fit_path(name, self.name_width) != name
+        self.query_one("#agree-full", Static).update(Text(name) if cut else "")
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        if event.data_table.id == "agree-table":
+            self._show_full_name(event.coordinate.row)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "agree-table":
+            self._show_full_name(event.cursor_row)
 
     # -- disagreements -----------------------------------------------------------
     def _load_disagreements(self, keep: int | None = None) -> None:
         p, coders, unit = self.project, self.coders, self.unit
-        self.run_db(
-            lambda: p.disagreements(coders=coders, unit=unit),
-            lambda items: self._show_disagreements(items, keep),
-        )
 
-    def _show_disagreements(self, items: list[Any], keep: int | None = None) -> None:
+        def fetch() -> Any:
+            try:
+                return p.disagreements(coders=coders, unit=unit)
+            except QdaError as exc:  # too few coders: said in the tab, no dialog
+                return exc
+
+        self.run_db(fetch, lambda items: self._show_disagreements(items, keep))
+
+    def _show_disagreements(self, items: Any, keep: int | None = None) -> None:
+        problem = items if isinstance(items, QdaError) else None
+        if problem is not None:
+            items = []
         self.total = len(items)
         self.items = list(items[:SHOWN])
         options = self.query_one("#dis-list", OptionList)
@@ -308,17 +339,20 @@ class TeamScreen(QdaScreen):
         options.clear_options()
         for d in self.items:
             label = Text(f"{d.document} {d.start}-{d.end}  ", style="bold")
-            label.append(" ".join(d.text.split())[:60])
-            label.append("\n" + "; ".join(c.code.rsplit("/", 1)[-1] for c in d.disputed), "dim")
+            label.append(clip_words(d.text, QUOTE))
+            codes = "; ".join(fit(c.code.rsplit("/", 1)[-1], 40) for c in d.disputed)
+            label.append("\n" + codes, "dim")
             options.add_option(Option(label, id=d.id))
         if self.items:
             options.highlighted = min(at, len(self.items) - 1)
-        head = f"{self.total} disagreements by {self.unit}"
+        head = f"{plural(self.total, 'disagreements')} by {self.unit}"
         if self.total > len(self.items):
             head += f" (the first {len(self.items)} shown)"
         head += "  (k keep · d drop · r recode the disputed code)" if self.items else ""
-        self.query_one("#dis-head", Static).update(head)
-        self._show_current()
+        if problem is not None:
+            head = too_few_coders(problem) or str(problem)
+        self.query_one("#dis-head", Static).update(Text(head))
+        self._show_current(problem is not None)
 
     @property
     def current(self) -> Any | None:
@@ -327,9 +361,12 @@ class TeamScreen(QdaScreen):
             return None
         return self.items[idx]
 
-    def _show_current(self) -> None:
+    def _show_current(self, no_coders: bool = False) -> None:
         d = self.current
         detail = self.query_one("#dis-detail", Static)
+        if no_coders:
+            detail.update("")
+            return
         if d is None:
             detail.update("No disagreements: the coders agree everywhere they both coded.")
             return

@@ -40,10 +40,12 @@ class KeyBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        """The keys in binding order.  When they do not fit, the screen-number keys
+        (``1``-``8``, always reachable and listed in the help) go first, then the
+        screen's last keys; ``? Help``, which lists every key, and the palette key stay."""
         key_style = self.get_component_rich_style("keybar--key", partial=True)
         off_style = self.get_component_rich_style("keybar--disabled", partial=True)
-        self._spans = []
+        items: list[tuple[str, str, Any]] = []  # (key shown, description, active binding)
         seen: set[str] = set()
         palette = None
         for key, active in self.screen.active_bindings.items():
@@ -54,15 +56,28 @@ class KeyBar(Widget):
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
+            items.append((self.app.get_key_display(binding), binding.description, active))
+        hint = f" {self.app.get_key_display(palette.binding)} palette " if palette else ""
+
+        def width(chosen: list[tuple[str, str, Any]]) -> int:
+            return sum(len(k) + len(d) + 3 for k, d, _ in chosen) + len(hint)
+
+        while width(items) > self.size.width and any(k.isdigit() for k, _, _ in items):
+            last = max(i for i, (k, _, _) in enumerate(items) if k.isdigit())
+            del items[last]
+        # then the screen's last keys, but never "? Help", which lists them all
+        while width(items) > self.size.width and any(k != "?" for k, _, _ in items):
+            last = max(i for i, (k, _, _) in enumerate(items) if k != "?")
+            del items[last]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        self._spans = []
+        for shown, description, active in items:
             start = len(text)
             text.append(" ")
-            text.append(
-                self.app.get_key_display(binding), style=key_style if active.enabled else off_style
-            )
-            text.append(f" {binding.description} ", style="" if active.enabled else off_style)
-            self._spans.append((start, len(text), active.node, binding.action))
+            text.append(shown, style=key_style if active.enabled else off_style)
+            text.append(f" {description} ", style="" if active.enabled else off_style)
+            self._spans.append((start, len(text), active.node, active.binding.action))
         if palette is not None:
-            hint = f" {self.app.get_key_display(palette.binding)} palette "
             room = self.size.width - len(text) - len(hint)
             if room > 0:
                 text.append(" " * room)

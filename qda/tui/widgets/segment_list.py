@@ -10,23 +10,40 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from qda.tui.fit import one_line
+
 
 def _tail(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return ("…" + text[-n:]) if len(text) > n else text
+    """The last ``n`` characters or so of ``text``, from a word start, after "…"."""
+    text = one_line(text)
+    if len(text) <= n:
+        return text
+    cut = text[-n:]
+    space = cut.find(" ")
+    if 0 <= space < n // 2 and text[-n - 1] != " ":
+        cut = cut[space + 1 :]
+    return "…" + cut
 
 
 def _head(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return (text[:n] + "…") if len(text) > n else text
+    """The first ``n`` characters or so of ``text``, to a word end, then "…"."""
+    text = one_line(text)
+    if len(text) <= n:
+        return text
+    cut = text[:n]
+    space = cut.rfind(" ")
+    if space > n // 2 and text[n] != " ":
+        cut = cut[:space]
+    return cut + "…"
 
 
 def segment_text(seg: Any, context: int = 90) -> Text:
-    """``…before [quote] after…`` with the quote emphasised."""
+    """``…before quote after…`` with the quote emphasised: the transcript's own words
+    (runs of white space shown as one space), nothing added between them."""
     text = Text()
-    text.append(_tail(seg.context_before, context) + " ", style="dim")
-    text.append(" ".join(seg.quote.split()), style="bold")
-    text.append(" " + _head(seg.context_after, context), style="dim")
+    text.append(_tail(seg.context_before, context), style="dim")
+    text.append(one_line(seg.quote), style="bold")
+    text.append(_head(seg.context_after, context), style="dim")
     where = f"{seg.document}, characters {seg.start}–{seg.end}, coded by {seg.coder}"
     text.append(f"\n  {where}", style="italic dim")
     return text

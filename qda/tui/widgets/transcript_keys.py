@@ -145,6 +145,8 @@ class TranscriptKeys(ScrollView):
                     start = _skip_space(self.raw_text, cur)
                     sentence = s.sentence_at(start) or (start, s.next_sentence_end(start))
                 self._set(*self._trim(*self._skip_label(*sentence)))
+            elif (whole := self._whole_sentences()) is not None:
+                self._set(*whole)  # part of a sentence (a Find, a word): all of it
             else:
                 nxt = s.next_sentence_end(_skip_space(self.raw_text, cur))
                 self._set(self.mark, self._trim(cur, nxt)[1] if nxt > cur else nxt)
@@ -159,6 +161,23 @@ class TranscriptKeys(ScrollView):
             if cur >= end and i + 1 < len(s.turns):
                 end = self._trim(s.turns[i + 1].body_start, s.turns[i + 1].end)[1]
             self._set(self.mark, end)
+
+    def _whole_sentences(self) -> tuple[int, int] | None:
+        """The sentences holding the selection, when it does not already cover them
+        exactly (None: it does, so ``s`` extends it by one more sentence)."""
+        if self.mark is None:
+            return None
+        s = self.structure
+        lo, hi = self._trim(min(self.mark, self.cursor), max(self.mark, self.cursor))
+        if hi <= lo:
+            return None
+        first, last = s.sentence_at(lo), s.sentence_at(hi - 1)
+        if first is None or last is None:
+            return None
+        whole = self._trim(*self._skip_label(first[0], last[1]))
+        if whole[0] <= lo and hi <= whole[1] and whole != (lo, hi):
+            return whole
+        return None
 
     def action_clear_selection(self) -> None:
         if self.mark is None:

@@ -98,6 +98,7 @@ class TranscriptView(TranscriptKeys, can_focus=True):
         self._dragging = False
         self._text_width = 0
         self._margin_width = 0
+        self._reveal_span: tuple[int, int] | None = None  # a jump's passage to show
 
     # -- content -----------------------------------------------------------------
     def load(self, data: TranscriptData, spans: list[Span] | None = None) -> None:
@@ -148,6 +149,27 @@ class TranscriptView(TranscriptKeys, can_focus=True):
         n = len(self.raw_text)
         start, end = max(0, min(start, n)), max(0, min(end, n))
         self._set(start, end, center=center)
+        if center:  # once laid out (a screen just opened), show the whole passage
+            self._reveal_span = (start, end)
+            self._reveal()
+            self.call_after_refresh(self._reveal)
+
+    def _reveal(self) -> None:
+        """Scroll so that the selected passage is in view with a little context above
+        (about a quarter of the view), or starts near the top if it is taller."""
+        span, rows = self._reveal_span, self.rows
+        if span is None or rows is None or self.size.height <= 0:
+            return
+        if self.selection != (min(span), max(span)):
+            self._reveal_span = None  # the user has moved on
+            return
+        height = self.size.height
+        first, last = rows.row_of(span[0]), rows.row_of(max(span[0], span[1] - 1))
+        top = self.scroll_offset.y
+        if top + min(2, first) <= first and last < top + height:
+            return  # already in view
+        above = max(2, min(height // 4, height - (last - first) - 2))
+        self.scroll_to(y=max(0, first - above), animate=False, immediate=True)
 
     def spans_at_cursor(self) -> tuple[Span, ...]:
         """The codings at the start of the selection, or at the cursor."""
@@ -179,6 +201,7 @@ class TranscriptView(TranscriptKeys, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
+        self._reveal()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
