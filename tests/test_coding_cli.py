@@ -223,3 +223,17 @@ def test_bad_requests_are_one_line_errors_and_change_nothing(
         assert err.startswith("qda: error: ") and err.count("\n") == 1, (args, err)
         assert dump(demo_path) == before, args
     assert "nothing to undo" in cli(capsys, "undo", db, "--coder", "nobody")[1]
+
+
+def test_uncode_says_when_the_coding_was_someone_elses(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(demo_path)
+    ok(capsys, "code", "add", db, "trust")
+    mine = ok(capsys, "apply", db, "trust", "--doc", "P01", "--quote", "nobody really asked me")
+    theirs = ok(capsys, "apply", db, "trust", "--doc", "P02", "--quote", "I'm still in pain",
+                "--coder", "ben", "--json")  # fmt: skip
+    out = ok(capsys, "uncode", db, theirs["id"])
+    assert "note: that was ben's coding, not yours" in out
+    own_id = mine.rsplit("[coding ", 1)[1].rstrip("]\n")
+    assert "note:" not in ok(capsys, "uncode", db, own_id)

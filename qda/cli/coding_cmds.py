@@ -91,7 +91,14 @@ def uncode(
     """Remove a coding (undo brings it back)."""
     with opened(project, coder) as p:
         c = p.uncode(coding)
-    emit(c, as_json, lambda: print_coding(c, "removed"))
+        me = p.coder
+
+    def human() -> None:
+        print_coding(c, "removed")
+        if c.coder and c.coder != me:
+            out.print(f"note: that was {c.coder}'s coding, not yours (`qda undo` brings it back)")
+
+    emit(c, as_json, human)
 
 
 def invivo(
