@@ -390,3 +390,26 @@ async def test_home_at_90_columns_shows_the_whole_table(project: Any) -> None:
     async with make_app(project).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert pilot.app.screen.query_one("#home-side").outer_size.width == 52
+
+
+@run_async
+async def test_palette_offers_undo_everywhere_and_not_the_widgets_cursor_keys(
+    project: Any,
+) -> None:
+    code = project.add_code("pain")
+    project.apply(code.id, "P01", quote="I was just the back")
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")  # memos: a screen with no undo key of its own
+        await settle(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Undo" in commands and "Redo" in commands
+        assert not {"Cursor down", "Cursor up", "Copy selected text"} & set(commands)
+        commands["Undo"].callback()
+        await settle(pilot)
+        assert project.codings(code="pain") == []
+        await pilot.press("1")
+        await settle(pilot)
+        home = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Undo", "Redo", "Go to Codebook"} <= home

@@ -11,6 +11,7 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
@@ -315,6 +316,19 @@ class QdaApp(App[None]):
         del self.recent_codes[12:]
 
     # -- command palette -------------------------------------------------------
+    def undo_anywhere(self, redo: bool = False) -> None:
+        """Undo (or redo) the coder's last change from any screen, then reload it."""
+        fn = self.project.redo if redo else self.project.undo
+        word = "Redone" if redo else "Undone"
+
+        def done(what: Any) -> None:
+            self.notify(f"{word}: {what}" if what else f"Nothing to {word[:-2].lower()}")
+            reload = getattr(self.screen, "reload", None)
+            if callable(reload):
+                reload()
+
+        self.run_db(fn, done)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for name, (_m, _c, key, title, desc) in SCREENS.items():
             if name in ("suggestions", "team") and screen_class(name) is None:
@@ -322,7 +336,15 @@ class QdaApp(App[None]):
             yield SystemCommand(
                 f"Go to {title}", f"{desc} ({key})", lambda n=name: self.action_go(n)
             )
-        yield from binding_commands(screen)
+        own = list(binding_commands(screen))
+        yield from own
+        titles = {c.title for c in own}
+        if "Undo" not in titles:
+            yield SystemCommand("Undo", "Undo your last change (any screen)", self.undo_anywhere)
+        if "Redo" not in titles:
+            yield SystemCommand(
+                "Redo", "Redo what you last undid (any screen)", partial(self.undo_anywhere, True)
+            )
         yield SystemCommand(
             "Toggle light / dark theme", "For light or dark terminals", self.action_toggle_theme
         )

@@ -1,5 +1,6 @@
-"""The command palette: every binding of the current screen, the screens, and the
-project's transcripts and codes (open one, compare a code's segments)."""
+"""The command palette: every qda binding of the current screen (not the stock widgets'
+cursor keys), the screens, undo and redo, and the project's transcripts and codes (open
+one, compare a code's segments)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def binding_commands(screen: Screen[Any]) -> Iterator[SystemCommand]:
         node = active.node
         if not binding.description or node is screen.app or binding.system:
             continue
+        if node is not screen and type(node).__module__.startswith("textual."):
+            continue  # a stock widget's own keys (cursor moves...): not qda actions
+        if binding.action.startswith(("app.", "screen.")):
+            continue  # Textual's screen keys (focus next, copy text)
         if binding.id and binding.id.startswith("transcript.move"):
             continue
         title = binding.description
