@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,22 @@ def qda_cmd(
 @pytest.fixture
 def run_qda() -> object:
     return qda_cmd
+
+
+def drop_database(admin: Any, name: str) -> None:
+    """Drop a scratch PostgreSQL database after a test.  ``WITH (FORCE)`` ends other
+    sessions on it, but a non-superuser cannot end a superuser's backend (an autovacuum
+    worker that just started on the new database), so wait for that to finish."""
+    import time
+
+    from sqlalchemy import exc, text
+
+    for attempt in range(40):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except exc.ProgrammingError:
+            if attempt == 39:
+                raise
+            time.sleep(0.25)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 import qda
 from qda.errors import ProjectError, QdaError
-from tests.conftest import qda_cmd
+from tests.conftest import drop_database, qda_cmd
 
 PG_URL = os.environ.get("QDA_TEST_PG_URL", "")
 pytestmark = [
@@ -41,8 +41,7 @@ def pg_url() -> Iterator[str]:
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
 
 

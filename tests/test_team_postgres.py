@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 import qda
 from qda.team.fixtures import TeamFixture
+from tests.conftest import drop_database
 from tests.team_support import coding_keys, copy, team, team_master  # noqa: F401  (fixtures)
 
 PG_URL = os.environ.get("QDA_TEST_PG_URL")
@@ -40,8 +41,7 @@ def pg_project() -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
 
 

@@ -66,6 +66,9 @@ class QdaApp(App[None]):
         self.errors: list[str] = []
         self.last_document: str | None = None
         self.recent_codes: list[str] = []
+        # the code last shown on the suggestions / compare screens: a number key shows it
+        self.last_suggest_code: str | None = None
+        self.last_compare_code: str | None = None
         self.data_version = 0
         self._stamp: str | None = None  # the project's change stamp the screens show
         self._watching = False
@@ -109,6 +112,18 @@ class QdaApp(App[None]):
             if isinstance(screen, QdaScreen):
                 screen.on_screen_resume()
         self._stamp = stamp
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast; shown literally by default (names like "[laughs]" are user text)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- database work ---------------------------------------------------------
     def run_db(
@@ -298,13 +313,14 @@ class QdaApp(App[None]):
         if cls is None:
             self.notify("The suggestions screen is not available in this copy of qda.")
             return
-        self.open_screen(cls(self.project, code=code_id))
+        self.open_screen(cls(self.project, code=code_id, ask=code_id is None))
 
     def action_help(self) -> None:
         screen = self.screen
         if isinstance(screen, HelpModal):
             return
-        self.push_screen(HelpModal(screen.title or type(screen).__name__, binding_rows(screen)))
+        name = screen.sub_title or type(screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpModal(name, binding_rows(screen)))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT.name if self.theme == DARK.name else DARK.name
@@ -349,7 +365,9 @@ class QdaApp(App[None]):
             "Toggle light / dark theme", "For light or dark terminals", self.action_toggle_theme
         )
         yield SystemCommand("Keys", "All the keys of this screen (?)", self.action_help)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's own help panel: ours is the one above
+                yield command
 
 
 def run_app(project: Project) -> None:

@@ -76,8 +76,20 @@ def first_column_width(
 ) -> int:
     """How wide the first column (a name) of a table may be so that the other columns
     (sized to their header and cells, plus 2 cells of padding each) stay in ``total``."""
-    others = sum(
+    others = other_columns_width(header, rows)
+    return name_width(total - 2, others + 2, least=least, most=most)
+
+
+def other_columns_width(header: list[str], rows: list[list[object]]) -> int:
+    """The cells the columns after the first take (each sized to its header and cells,
+    plus 2 cells of padding)."""
+    return sum(
         max([cell_len(h), *(cell_len(str(r[i])) for r in rows if i < len(r))]) + 2
         for i, h in enumerate(header[1:], start=1)
     )
-    return name_width(total - 2, others + 2, least=least, most=most)
+
+
+def overflows(total: int, header: list[str], rows: list[list[object]], first: int) -> bool:
+    """Whether a table whose first column is ``first`` cells wide is wider than
+    ``total`` (then it scrolls sideways)."""
+    return first + 2 + other_columns_width(header, rows) > total - 2

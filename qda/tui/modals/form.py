@@ -56,12 +56,12 @@ class FormModal(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.note:
                 yield Static(self.note, classes="form-note", markup=False)
             with VerticalScroll(classes="form-fields"):
                 for f in self.fields:
-                    yield Label(f.label, classes="field-label")
+                    yield Label(f.label, classes="field-label", markup=False)
                     if f.kind == "text":
                         yield TextArea(f.value, id=f"field-{f.name}", classes="field-text")
                     elif f.kind == "select":

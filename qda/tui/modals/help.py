@@ -30,6 +30,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
         if not binding.description or binding.system:
             continue
         node = active.node
+        if node is not screen and type(node).__module__.startswith("textual."):
+            continue  # a stock widget's own keys (scrolling, tabs): not qda's
         where = "everywhere" if node is screen.app else type(node).__name__.removesuffix("Screen")
         if (binding.id or "").startswith("app.go."):
             where = SCREENS_GROUP  # the number keys: first, on every screen's help
@@ -70,7 +72,7 @@ class HelpModal(ModalScreen[None]):
                 last = where
             table.add_row(key, description)
         with Vertical(classes="dialog help-dialog"):
-            yield Label(f"Keys: {self.title_text}", classes="dialog-title")
+            yield Label(f"Keys: {self.title_text}", classes="dialog-title", markup=False)
             yield Static(INTRO, classes="help-intro")
             with VerticalScroll():
                 yield Static(table, id="help-table")

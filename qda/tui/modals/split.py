@@ -26,7 +26,7 @@ class SplitModal(ModalScreen[tuple[list[str], str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
-            yield Label(f"Split “{self.code_name}”", classes="dialog-title")
+            yield Label(f"Split “{self.code_name}”", classes="dialog-title", markup=False)
             yield Static("Tick (space) the codings that go to the new code.", classes="form-note")
             yield SelectionList[str](*[(label, cid) for cid, label in self.codings], id="codings")
             yield Label("New code", classes="field-label")

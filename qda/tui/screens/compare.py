@@ -68,10 +68,12 @@ class CompareScreen(QdaScreen):
     def on_mount(self) -> None:
         self.sub_title = "Compare"
         self.query_one("#segments-a").focus()
-        if self.code_a is None and self.qda.recent_codes:
-            self.code_a = self.qda.recent_codes[0]  # the code last applied
-        if self.code_a is None:
-            self.call_after_refresh(self.action_choose, "a")
+        if self.code_a is None:  # the code last compared here, else the last applied
+            last = getattr(self.app, "last_compare_code", None)
+            recent = getattr(self.app, "recent_codes", None) or [None]
+            self.code_a = last or recent[0]
+        # no code yet: the head says "Choose a code (a)"; no picker opens by itself,
+        # which would take the number keys typed next into its filter
 
     def reload(self) -> None:
         p = self.project
@@ -105,6 +107,8 @@ class CompareScreen(QdaScreen):
 
     def _show(self, data: dict[str, Any]) -> None:
         self.codes = data["codes"]
+        if self.code_a is not None and hasattr(self.app, "last_compare_code"):
+            self.qda.last_compare_code = self.code_a
         if data["problem"] is not None:
             self.notify(_problem(data["problem"]), severity="error")
             # keep the filter that worked (none, if that one fails now too)

@@ -158,7 +158,9 @@ class HomeScreen(QdaScreen):
             Field("participant", "Participant (optional: else from each file name)"),
             Field("attributes", "Participant attributes CSV (optional)"),
         ]
-        self.app.push_screen(FormModal("Import transcripts", fields), self._import)
+        self.app.push_screen(
+            FormModal("Import transcripts", fields, save_label="Import"), self._import
+        )
 
     def _import(self, values: dict[str, str] | None) -> None:
         if not values or not values["paths"].strip():

@@ -3,6 +3,7 @@ crosstab by attribute, the rolled-up tree, and the exports (with a progress bar)
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,15 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from qda.tui.fit import first_column_width, fit, fit_path
+from qda.tui.fit import (
+    clip_words,
+    first_column_width,
+    fit,
+    fit_path,
+    other_columns_width,
+    overflows,
+    plural,
+)
 from qda.tui.messages import ProgressUpdated
 from qda.tui.modals.form import Field, FormModal
 from qda.tui.screens.base import QdaScreen
@@ -41,6 +50,12 @@ EXPORTS = {
 }
 WITH_PROGRESS = {"codebook", "report", "qdpx"}
 NAMED_TABLES = ("cooc", "matrix", "crosstab", "tree")  # first column: a code, cut to fit
+NOTES = {
+    "cooc": "Codes coding overlapping spans.",
+    "matrix": "Codings of each code for each participant.",
+    "tree": "Counts rolled up to categories and themes.",
+}
+SCROLLS = "  Tab to the table, then → scrolls it (the code stays in view)."
 
 
 def _table(
@@ -57,7 +72,7 @@ def _table(
     table.add_columns(*header)
     cut = 10**6
     if width is not None and header:
-        cut = first_column_width(width, header, rows, least=20)
+        cut = first_column_width(width, header, rows, least=10)
     for row in rows:
         first = [cut_name(str(row[0]), cut)] if row else []
         table.add_row(
@@ -67,6 +82,66 @@ def _table(
             ]
         )
     return cut
+
+
+def export_folder(target: str) -> Path:
+    """Where exports are suggested: the project file's own folder (the current folder
+    for a project in a database server)."""
+    if "://" in target:
+        return Path(os.getcwd())
+    return Path(target).expanduser().absolute().parent
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def group_labels(data: dict[str, Any], whole: bool) -> list[str]:
+    """The crosstab's group labels with ranges that do not overlap: ``T1 (≤5)``,
+    ``T2 (6–7)``, ``T3 (≥8)`` for whole numbers, ``T2 (>5.5 to ≤7)`` otherwise."""
+    groups = data.get("groups", [])
+    labels = [str(g["label"]) for g in groups]
+    cuts = data.get("cuts") or []
+    if data.get("type") != "number" or not cuts or len(labels) < len(cuts) + 1:
+        return labels
+    out = list(labels)
+    for i in range(len(cuts) + 1):
+        name = labels[i].split(" (", 1)[0]
+        if whole:
+            lo = math.floor(cuts[i - 1]) + 1 if i else None
+            hi = math.floor(cuts[i]) if i < len(cuts) else None
+            if lo is None:
+                span = f"≤{hi}"
+            elif hi is None:
+                span = f"≥{lo}"
+            else:
+                span = str(lo) if lo == hi else f"{lo}–{hi}"
+        elif i == 0:
+            span = f"≤{_num(cuts[0])}"
+        elif i == len(cuts):
+            span = f">{_num(cuts[-1])}"
+        else:
+            span = f">{_num(cuts[i - 1])} to ≤{_num(cuts[i])}"
+        out[i] = f"{name} ({span})"
+    return out
+
+
+def grouping(data: dict[str, Any]) -> str:
+    """How the crosstab's participants were grouped, in words."""
+    if data.get("type") == "date":
+        return "each date"
+    if data.get("type") != "number":
+        return "each category"
+    if not data.get("cuts"):
+        return "each value"
+    bins = str(data.get("bins", "")).strip().lower()
+    named = {"tertile": "tertiles", "tertiles": "tertiles", "quartile": "quartiles",
+             "quartiles": "quartiles", "median": "split at the median"}  # fmt: skip
+    if bins in named:
+        return named[bins]
+    if bins.isdigit():
+        return f"{bins} equal-sized groups"
+    return "cut points " + ", ".join(_num(c) for c in data["cuts"])
 
 
 class ReportsScreen(QdaScreen):
@@ -95,21 +170,21 @@ class ReportsScreen(QdaScreen):
                 yield SaturationPlot(id="saturation-plot")
                 yield DataTable(id="saturation-table", zebra_stripes=True)
             with TabPane("Co-occurrence", id="tab-cooc"):
-                yield Static("Codes coding overlapping spans.", classes="report-note")
-                yield DataTable(id="cooc", zebra_stripes=True)
+                yield Static(NOTES["cooc"], classes="report-note", id="cooc-note")
+                yield DataTable(id="cooc", zebra_stripes=True, fixed_columns=1)
                 yield Static(id="cooc-full", classes="report-note full-name")
             with TabPane("Code × participant", id="tab-matrix"):
-                yield Static("Codings of each code for each participant.", classes="report-note")
-                yield DataTable(id="matrix", zebra_stripes=True)
+                yield Static(NOTES["matrix"], classes="report-note", id="matrix-note")
+                yield DataTable(id="matrix", zebra_stripes=True, fixed_columns=1)
                 yield Static(id="matrix-full", classes="report-note full-name")
             with TabPane("Crosstab", id="tab-crosstab"):
                 yield Select([], prompt="attribute", id="crosstab-attr")
                 yield Static(classes="report-note", id="crosstab-note")
-                yield DataTable(id="crosstab", zebra_stripes=True)
+                yield DataTable(id="crosstab", zebra_stripes=True, fixed_columns=1)
                 yield Static(id="crosstab-full", classes="report-note full-name")
             with TabPane("Tree", id="tab-tree"):
-                yield Static("Counts rolled up to categories and themes.", classes="report-note")
-                yield DataTable(id="tree", zebra_stripes=True)
+                yield Static(NOTES["tree"], classes="report-note", id="tree-note")
+                yield DataTable(id="tree", zebra_stripes=True, fixed_columns=1)
                 yield Static(id="tree-full", classes="report-note full-name")
             with TabPane("Export", id="tab-export"):
                 yield Static("Enter writes a file (you choose where).", classes="report-note")
@@ -128,6 +203,8 @@ class ReportsScreen(QdaScreen):
             exports.add_option(
                 Option(Text("Exports are not installed in this copy.", style="dim"), disabled=True)
             )
+        else:
+            exports.highlighted = 0  # Enter writes the first one straight away
         self.query_one("#export-progress").display = False
         for name in NAMED_TABLES:
             self.query_one(f"#{name}-full").display = False
@@ -146,6 +223,8 @@ class ReportsScreen(QdaScreen):
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self._load(event.pane.id)
+        if event.pane.id == "tab-export":
+            self.query_one("#exports", OptionList).focus()
 
     def _load(self, tab: str) -> None:
         if tab in self.loaded_tabs or tab == "tab-export":
@@ -174,7 +253,7 @@ class ReportsScreen(QdaScreen):
         total = data.get("total_codes", points[-1].cumulative if points else 0)
         n = len(points)
         text.append(
-            f"{total} code{'s' * (total != 1)} over {n} coded transcript{'s' * (n != 1)} "
+            f"{plural(total, 'codes')} over {plural(n, 'coded transcripts')} "
             f"({data.get('order')} order). "
         )
         if data.get("saturated"):
@@ -206,6 +285,12 @@ class ReportsScreen(QdaScreen):
             for d in docs
         ]
         header = ["#", "transcript", "participant", "new", "cumulative", "new codes"]
+        # the list of new codes gets the room the other columns leave, cut at a word
+        others = other_columns_width(header[:-1], [r[:-1] for r in rows]) + 2
+        first = max([1, *(len(str(r[0])) for r in rows)]) + 2
+        room = max(20, (self.size.width or 140) - others - first - 4)
+        for r in rows:
+            r[-1] = clip_words(str(r[-1]), room)
         _table(self.query_one("#saturation-table", DataTable), header, rows)
 
     # -- tables ------------------------------------------------------------------------
@@ -221,8 +306,11 @@ class ReportsScreen(QdaScreen):
         under the table when its row is highlighted)."""
         self.full_names[name] = full
         width = self.size.width or 140
-        _table(self.query_one(f"#{name}", DataTable), header, rows, width, cut_name)
+        cut = _table(self.query_one(f"#{name}", DataTable), header, rows, width, cut_name)
         self.query_one(f"#{name}-full").display = False
+        if name in NOTES:  # the crosstab says it with its own note
+            scrolls = overflows(width, header, rows, cut)
+            self.query_one(f"#{name}-note", Static).update(NOTES[name] + SCROLLS * scrolls)
 
     def _show_full_name(self, name: str, row: int) -> None:
         names = self.full_names.get(name, [])
@@ -284,13 +372,25 @@ class ReportsScreen(QdaScreen):
             return
         p = self.project
         attr = str(event.value)
-        self.run_db(lambda: p.report_crosstab(attr), self._crosstab)
 
-    def _crosstab(self, data: dict[str, Any]) -> None:
+        def fetch() -> tuple[dict[str, Any], bool]:
+            data = p.report_crosstab(attr)
+            whole = data.get("type") == "number" and all(
+                float(v).is_integer()
+                for person in p.participants()
+                for k, v in (person.get("attributes") or {}).items()
+                if k.casefold() == attr.casefold() and isinstance(v, int | float)
+            )
+            return data, whole
+
+        self.run_db(fetch, lambda got: self._crosstab(*got))
+
+    def _crosstab(self, data: dict[str, Any], whole: bool = False) -> None:
         groups = data.get("groups", [])
+        labels = group_labels(data, whole)
         header = [
             "code",
-            *[f"{g['label']} (n={g['participants']})" for g in groups],
+            *[f"{label} (n={g['participants']})" for label, g in zip(labels, groups, strict=True)],
             "participants",
         ]
         rows = [
@@ -302,9 +402,12 @@ class ReportsScreen(QdaScreen):
             for r in data.get("rows", [])
         ]
         self._named_table("crosstab", header, rows, [r["path"] for r in data.get("rows", [])])
+        width = self.size.width or 140
+        cut = first_column_width(width, header, rows, least=10)
+        scrolls = SCROLLS * overflows(width, header, rows, cut)
         self.query_one("#crosstab-note", Static).update(
             f"Share of participants with each code, by {data.get('attribute')} "
-            f"({data.get('bins', 'value')})."
+            f"({grouping(data)}).{scrolls}"
         )
 
     # -- exports -----------------------------------------------------------------------
@@ -313,7 +416,7 @@ class ReportsScreen(QdaScreen):
         if not kind or kind not in EXPORTS:
             return
         title, method, filename = EXPORTS[kind]
-        default = str(Path(os.getcwd()) / filename)
+        default = str(export_folder(self.project.target) / filename)
 
         def chosen(values: dict[str, str] | None) -> None:
             if values and values["path"].strip():

@@ -9,6 +9,7 @@ its transcript.  Suggestions are never codings until accepted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from qda.suggest.types import SuggestionInfo
+from qda.tui.fit import plural
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
 
@@ -68,9 +70,10 @@ class SuggestionsScreen(QdaScreen):
         _b("u", "toggle_unit", "Sentences/turns", "Rank sentences or whole speaker turns"),
     ]
 
-    def __init__(self, project: Any, code: str | None = None) -> None:
+    def __init__(self, project: Any, code: str | None = None, *, ask: bool = False) -> None:
         super().__init__(project)
         self.code = code
+        self.ask = ask  # no code given and asked for one: the picker, not the last code
         self.unit = "sentence"
         self.rows: list[SuggestionInfo] = []
         self.code_label = ""
@@ -90,14 +93,32 @@ class SuggestionsScreen(QdaScreen):
         table = self.query_one("#suggest-table", DataTable)
         table.add_columns("score", "where", "matched", "passage")
         table.focus()
+        if self.code is None and not self.ask:  # its number key: the code last reviewed
+            self.code = getattr(self.app, "last_suggest_code", None)
         self._head()
-        if self.code is None:
-            self.call_after_refresh(self.action_choose_code)
-        else:
+        if self.code is not None:
             self.action_rank()
+        else:  # nothing reviewed yet: which code? (the picker's filter takes what is typed)
+            self.call_after_refresh(self.action_choose_code)
 
     def reload(self) -> None:
-        """Coming back from the transcript: the list stays as it is (no re-ranking)."""
+        """Read the code's queue again (pending suggestions, no re-ranking): after an
+        undo, a change elsewhere, or coming back from the transcript."""
+        if self.code is None or self.busy or not self.code_label:
+            return  # nothing shown yet (the first ranking shows it)
+        p, code, unit = self.project, self.code, self.unit
+        alike = {r.id: r.duplicates for r in self.rows}
+
+        def fetch() -> list[SuggestionInfo]:
+            return [r for r in p.suggestions(code, status="pending") if r.unit == unit]
+
+        def done(rows: list[SuggestionInfo]) -> None:
+            if self.code != code or self.unit != unit or self.busy:
+                return  # another code or a ranking since: that one shows
+            rows = [replace(r, duplicates=r.duplicates or alike.get(r.id, 0)) for r in rows]
+            self._fill(rows[:TOP], keep_cursor=True)
+
+        self.run_db(fetch, done)
 
     # -- data ------------------------------------------------------------------------
     def action_rank(self) -> None:
@@ -122,21 +143,32 @@ class SuggestionsScreen(QdaScreen):
         info = data["code"]
         self.code_label = info.path if info is not None else str(self.code)
         self.keyterms = data["keyterms"]
+        if hasattr(self.app, "last_suggest_code"):
+            self.qda.last_suggest_code = self.code
+        self._fill(self.rows)
+
+    def _fill(self, rows: list[SuggestionInfo], keep_cursor: bool = False) -> None:
+        """Show ``rows`` in the table (with ``keep_cursor``, on the same row if there)."""
         table = self.query_one("#suggest-table", DataTable)
+        at = self.current if keep_cursor else None
+        self.rows = list(rows)
         table.clear()
         for r in self.rows:
             self._add_row(table, r)
+        keep = next((i for i, r in enumerate(self.rows) if at is not None and r.id == at.id), 0)
+        if self.rows:
+            table.move_cursor(row=keep)
         self._head()
         self._show_context()
 
     def _add_row(self, table: DataTable[Any], r: SuggestionInfo) -> None:
         alike = f" (+{r.duplicates} alike)" if r.duplicates else ""
         who = r.participant if r.participant not in (None, "", r.document) else ""
-        table.add_row(
+        table.add_row(  # Text: user text shown literally ("[pause]" is not markup)
             f"{r.score:.2f}",
-            f"{r.document} {who}".strip(),
-            ", ".join(r.terms[:4]),
-            _flat(r.text)[:160] + alike,
+            Text(f"{r.document} {who}".strip()),
+            Text(", ".join(r.terms[:4])),
+            Text(_flat(r.text)[:160] + alike),
             key=r.id,
         )
 
@@ -243,7 +275,7 @@ class SuggestionsScreen(QdaScreen):
 
         def show(codes: list[Any]) -> None:
             choices = [
-                Choice(c.id, c.path, detail=f"{c.codings} segments", color=c.color)
+                Choice(c.id, c.path, detail=plural(c.codings, "segments"), color=c.color)
                 for c in codes
                 if not c.retired
             ]

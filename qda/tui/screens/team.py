@@ -2,10 +2,12 @@
 
 Three tabs (``M``, ``A``, ``D``):
 
-* **Merge** -- the path of another project; Enter in the path box (or ``p`` elsewhere)
-  previews the merge (a dry run: what would be matched, added and in conflict,
-  near-duplicate and opposite code names); ``m`` merges after a confirmation (one
-  transaction, after a backup).  A project only one coder has coded opens here.
+* **Merge** -- the path of another project: the path box has the focus when the tab
+  opens (``o`` goes back to it, Escape leaves it so that the letter keys work again);
+  Enter in the box (or ``p`` elsewhere) previews the merge (a dry run: what would be
+  matched, added and in conflict, near-duplicate and opposite code names); ``m``
+  merges after a confirmation (one transaction, after a backup).  A project only one
+  coder has coded opens here.
 * **Agreement** -- per code and overall: percent agreement, Cohen's kappa (two coders),
   Fleiss' kappa, Krippendorff's alpha; ``u`` switches sentence / turn / character.
 * **Disagreements** -- the units where the coders differ, one at a time with the text
@@ -35,7 +37,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from qda.errors import QdaError
-from qda.tui.fit import clip_words, first_column_width, fit, fit_path, plural
+from qda.tui.fit import clip_words, first_column_width, fit, fit_path, overflows, plural
 from qda.tui.modals.confirm import ConfirmModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
@@ -45,7 +47,7 @@ UNITS = ("sentence", "turn", "character")
 SHOWN = 1000  # disagreements listed at once (settling them brings the next ones)
 QUOTE = 60  # characters of a disagreement's text in the list
 _TAB_ACTIONS = {
-    "preview": "merge", "merge": "merge", "compute": "agreement",
+    "preview": "merge", "merge": "merge", "open_path": "merge", "compute": "agreement",
     "settle": "disagreements", "recode": "disagreements",
 }  # fmt: skip
 
@@ -53,6 +55,24 @@ _TAB_ACTIONS = {
 def _b(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
     name = action.split("(")[0]
     return Binding(key, action, description, show=show, id=f"team.{name}", tooltip=tooltip)
+
+
+HINT = (
+    "Type the path of a colleague's copy in the box above ([b]o[/b] or a click puts "
+    "the cursor there), then [b]Enter[/b] to preview (nothing changes); [b]m[/b] merges "
+    "after.  [b]Esc[/b] leaves the box (then M, A, D switch tabs; Esc again goes back)."
+)
+
+
+class PathInput(Input):
+    """The merge path box: Escape leaves it (the letters are keys again)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave the box", show=False, id="team.leave_path"),
+    ]
+
+    def action_leave(self) -> None:
+        self.screen.query_one("#merge-scroll").focus()
 
 
 class TeamScreen(QdaScreen):
@@ -76,6 +96,7 @@ class TeamScreen(QdaScreen):
         _b("M", "tab('merge')", "Merge tab", "Preview and merge another coder's project"),
         _b("A", "tab('agreement')", "Agreement tab", "Agreement per code and overall"),
         _b("D", "tab('disagreements')", "Disagreements tab", "Walk the disagreements"),
+        _b("o", "open_path", "Open project…", "Type the path of the project to merge"),
         _b("p", "preview", "Preview", "What merging the project would do (changes nothing)"),
         _b("m", "merge", "Merge…", "Merge the project in (asks first; writes a backup)"),
         _b("c", "compute", "Compute", "Compute agreement again"),
@@ -99,6 +120,8 @@ class TeamScreen(QdaScreen):
         self.solo_switch = False
         self.full_names: list[str] = []  # the agreement table's code names, uncut
         self.name_width = 40
+        self.merge_shown = False  # the Merge tab shows a preview, a merge or an error
+        self.note = ""  # why agreement cannot be computed yet (the Merge tab says it too)
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,21 +130,19 @@ class TeamScreen(QdaScreen):
             with TabPane("Merge", id="merge"):
                 with Horizontal(id="merge-form"):
                     yield Label("Project to merge:")
-                    yield Input(
+                    yield PathInput(
                         self.other,
                         placeholder="path/to/other.qda (several: separate with ;)",
                         id="merge-path",
                     )
                 with VerticalScroll(id="merge-scroll"):
-                    yield Static(
-                        "Type the path of a coder's copy, then [b]Enter[/b] to preview "
-                        "(nothing changes); [b]m[/b] merges after.",
-                        id="merge-report",
-                    )
+                    yield Static(HINT, id="merge-report")
             with TabPane("Agreement", id="agreement"):
                 yield Static(id="agree-head", classes="team-head")
                 yield Input(placeholder="coders: blank = everyone who coded", id="agree-coders")
-                table: DataTable[Any] = DataTable(id="agree-table", zebra_stripes=True)
+                table: DataTable[Any] = DataTable(
+                    id="agree-table", zebra_stripes=True, fixed_columns=1
+                )
                 yield table
                 yield Static(id="agree-full")
             with TabPane("Disagreements", id="disagreements"):
@@ -148,8 +169,8 @@ class TeamScreen(QdaScreen):
         wanted = _TAB_ACTIONS.get(action)
         if wanted is None or not self.is_mounted:
             return True
-        if action == "preview" and isinstance(self.focused, Input):
-            return False  # p types into the box there; Enter previews
+        if action in ("preview", "open_path") and isinstance(self.focused, Input):
+            return False  # p, o type into the box there; Enter previews
         return wanted == self.tab
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -158,26 +179,27 @@ class TeamScreen(QdaScreen):
             self.query_one("#dis-list").focus()
         elif self.tab == "agreement":
             self.query_one("#agree-table").focus()
-        elif self.solo_switch:  # keep M/A/D working: the box would take the letters
+        else:  # typing the path is what this tab is for (Esc leaves the box)
             self.solo_switch = False
-            self.query_one("#merge-scroll").focus()
-        else:
             self.query_one("#merge-path").focus()
 
-    def _open_merge(self, note: str) -> None:
+    def action_open_path(self) -> None:
+        self.query_one("#merge-path").focus()
+
+    def _open_merge(self) -> None:
         """A project fewer than two coders have coded opens on the Merge tab, saying why."""
         if self.tab != "agreement" or self.preview is not None:
             return  # the user has moved on
-        self.query_one("#merge-report", Static).update(
-            Text(note.split("\n")[0] + "\n\n")
-            + Text.from_markup(
-                "Type the path of a colleague's copy in the box above (click it or press "
-                "[b]shift+Tab[/b]), then [b]Enter[/b] to preview (nothing changes); "
-                "[b]m[/b] merges after."
-            )
-        )
         self.solo_switch = True
         self.action_tab("merge")
+
+    def _merge_hint(self) -> None:
+        """The Merge tab's text before a preview: why agreement waits (from the latest
+        agreement computed, as on the Agreement tab) and how to merge."""
+        if self.preview is not None or self.merge_shown:
+            return  # a preview or a merge report is on show
+        text = Text(self.note.split("\n")[0] + "\n\n") if self.note else Text()
+        self.query_one("#merge-report", Static).update(text + Text.from_markup(HINT))
 
     def action_tab(self, name: str) -> None:
         self.query_one("#team-tabs", TabbedContent).active = name
@@ -194,14 +216,30 @@ class TeamScreen(QdaScreen):
             self.query_one("#merge-path").focus()
             return
         p = self.project
+        self.preview, self.preview_for = None, []
         self.query_one("#merge-report", Static).update("previewing…")
-        self.run_db(lambda: p.merge_projects(paths, dry_run=True), self._previewed)
+        self.run_db(
+            lambda: p.merge_projects(paths, dry_run=True),
+            lambda report: self._previewed(report, paths),
+            self._preview_failed,
+        )
 
-    def _previewed(self, report: Any) -> None:
+    def _previewed(self, report: Any, paths: list[str]) -> None:
         self.preview = report
-        self.preview_for = [s.id for s in report.sources]
+        self.preview_for = list(paths)  # m merges exactly these paths, nothing else
+        self.merge_shown = True
         self.query_one("#merge-report", Static).update(merge_summary(report))
         self.query_one("#merge-scroll").focus()
+
+    def _preview_failed(self, error: BaseException) -> None:
+        self.preview, self.preview_for = None, []
+        self.merge_shown = True
+        line = " ".join(str(error).split()) or type(error).__name__
+        self.query_one("#merge-report", Static).update(
+            Text("Preview failed: ", style="bold red")
+            + Text(line)
+            + Text("\n\nCorrect the path (o), then Enter to preview again.", style="dim")
+        )
 
     def action_merge(self) -> None:
         paths = self._paths()
@@ -229,6 +267,7 @@ class TeamScreen(QdaScreen):
 
     def _merged(self, report: Any) -> None:
         self.preview = None
+        self.merge_shown = True
         self.query_one("#merge-report", Static).update(merge_summary(report))
         n = report.added.get("codings", 0)
         self.notify(
@@ -271,10 +310,14 @@ class TeamScreen(QdaScreen):
         if isinstance(report, QdaError):
             self.agreement = None
             note = too_few_coders(report)
+            self.note = note or ""
+            self._merge_hint()
             self.query_one("#agree-head", Static).update(Text(note or str(report)))
             if note and first and not self.coders:
-                self.call_after_refresh(self._open_merge, note)
+                self.call_after_refresh(self._open_merge)
             return
+        self.note = ""
+        self._merge_hint()
         self.agreement = report
         header = ["code", *report.coders, "units", "% agree", "Cohen κ", "Fleiss κ", "Kripp. α"]
         rows = [
@@ -286,7 +329,8 @@ class TeamScreen(QdaScreen):
             for c in report.codes
         ]  # fmt: skip
         # the code's name gets the room the numbers leave (cut with "…")
-        width = self.name_width = first_column_width(self.size.width or 140, header, rows)
+        total = self.size.width or 140
+        width = self.name_width = first_column_width(total, header, rows, least=10)
         table.add_columns(*header)
         for c, row in zip(report.codes, rows, strict=True):
             self.full_names.append(c.code)
@@ -299,6 +343,8 @@ class TeamScreen(QdaScreen):
         )  # fmt: skip
         head = Text(f"Agreement by {report.unit} between {', '.join(report.coders)}", "bold")
         head.append(f"  ({plural(report.documents, 'documents')} compared; u: unit)\n", "dim")
+        if overflows(total, header, rows, width):
+            head.append("Tab to the table, then → scrolls it (the code stays in view)\n", "dim")
         head.append("\n".join(report.notes), style="dim")
         self.query_one("#agree-head", Static).update(head)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
@@ -60,7 +61,7 @@ class KeyBar(Widget):
         hint = f" {self.app.get_key_display(palette.binding)} palette " if palette else ""
 
         def width(chosen: list[tuple[str, str, Any]]) -> int:
-            return sum(len(k) + len(d) + 3 for k, d, _ in chosen) + len(hint)
+            return sum(cell_len(k) + cell_len(d) + 3 for k, d, _ in chosen) + cell_len(hint)
 
         while width(items) > self.size.width and any(k.isdigit() for k, _, _ in items):
             last = max(i for i, (k, _, _) in enumerate(items) if k.isdigit())
@@ -78,8 +79,8 @@ class KeyBar(Widget):
             text.append(f" {description} ", style="" if active.enabled else off_style)
             self._spans.append((start, len(text), active.node, active.binding.action))
         if palette is not None:
-            room = self.size.width - len(text) - len(hint)
-            if room > 0:
+            room = self.size.width - text.cell_len - cell_len(hint)
+            if room >= 0:
                 text.append(" " * room)
                 start = len(text)
                 text.append(hint, style=key_style)
