@@ -157,8 +157,8 @@ def test_crosstab_joint_display(tiny: qda.Project) -> None:
     assert r["cuts"] == [4.0, 6.0]
     assert [(g["label"], g["participants"]) for g in r["groups"]] == [
         ("T1 (≤4)", 1),
-        ("T2 (4–6)", 1),
-        ("T3 (>6)", 1),
+        ("T2 (5–6)", 1),
+        ("T3 (≥7)", 1),
     ]
     rows = {x["path"]: x for x in r["rows"]}
     assert rows[T1]["present"] == [1, 1, 1] and rows[T1]["percent"] == [100.0, 100.0, 100.0]
@@ -169,12 +169,12 @@ def test_crosstab_joint_display(tiny: qda.Project) -> None:
     rows = {x["path"]: x for x in by_sex["rows"]}
     assert rows[T2]["present"] == [1, 1] and rows[T2]["percent"] == [50.0, 100.0]
     median = tiny.report_crosstab("score", bins="median", codes=[B])
-    assert [g["label"] for g in median["groups"]] == ["low (≤5)", "high (>5)"]
+    assert [g["label"] for g in median["groups"]] == ["low (≤5)", "high (≥6)"]
     assert median["rows"][0]["present"] == [1, 1]
     cuts = tiny.report_crosstab("score", bins="3", codes=[A])
     assert cuts["rows"][0]["present"] == [1, 1, 0]  # 3 quantile groups by number
     by_cut = tiny.report_crosstab("score", bins="2.5,6", codes=[A])
-    assert [g["label"] for g in by_cut["groups"]] == ["G1 (≤2.5)", "G2 (2.5–6)", "G3 (>6)"]
+    assert [g["label"] for g in by_cut["groups"]] == ["G1 (≤2)", "G2 (3–6)", "G3 (≥7)"]
     assert by_cut["rows"][0]["present"] == [1, 1, 0]
     assert crosstab_csv(by_cut).splitlines()[1] == f"{A},1,100.0,1,100.0,0,0.0"
     with pytest.raises(NotFoundError):

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 import qda
 from qda.team.fixtures import TeamFixture
 from qda.tui.modals.form import FormModal
-from qda.tui.screens.reports import ReportsScreen, export_folder, group_labels, grouping
+from qda.tui.screens.reports import ReportsScreen, export_folder, grouping
 from qda.tui.screens.team import TeamScreen
 from tests.team_support import team, team_master  # noqa: F401  (fixtures)
 from tests.tui_support import SIZE, make_app, run_async, settle, type_text
@@ -173,19 +173,12 @@ def test_export_folder_of_a_database_url_is_the_current_folder() -> None:
 
 # -- 5. crosstab groups, saturation's new codes, plurals ------------------------------
 def test_crosstab_groups_are_unambiguous_and_categories_say_so() -> None:
-    data = {
-        "type": "number",
-        "bins": "tertile",
-        "cuts": [5.0, 7.0],
-        "groups": [
-            {"label": "T1 (≤5)", "participants": 4},
-            {"label": "T2 (5–7)", "participants": 5},
-            {"label": "T3 (>7)", "participants": 5},
-            {"label": "(missing)", "participants": 1},
-        ],
-    }
-    assert group_labels(data, whole=True) == ["T1 (≤5)", "T2 (6–7)", "T3 (≥8)", "(missing)"]
-    assert group_labels(data, whole=False)[1] == "T2 (>5 to ≤7)"
+    # the ranges themselves come from the service (qda.coding.analysis.crosstab._labels)
+    from qda.coding.analysis.crosstab import _labels
+
+    assert _labels([5.0, 7.0], True, whole=True) == ["T1 (≤5)", "T2 (6–7)", "T3 (≥8)"]
+    assert _labels([5.5, 7.0], True) == ["T1 (≤5.5)", "T2 (>5.5 to ≤7)", "T3 (>7)"]
+    data = {"type": "number", "bins": "tertile", "cuts": [5.0, 7.0], "groups": []}
     assert grouping(data) == "tertiles"
     assert grouping({"type": "text", "cuts": None}) == "each category"
 

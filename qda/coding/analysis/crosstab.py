@@ -14,6 +14,7 @@ codings.  Participants without a value form a ``(missing)`` group.
 
 from __future__ import annotations
 
+import math
 import statistics
 import uuid
 from collections import defaultdict
@@ -67,17 +68,27 @@ def _cuts(values: list[float], bins: str | int | Sequence[float]) -> list[float]
     return list(statistics.quantiles(values, n=k, method="inclusive"))
 
 
-def _labels(cuts: list[float], quantiles: bool) -> list[str]:
-    """``T1 (≤4)``, ``T2 (4–6)``, ``T3 (>6)``; low/high for a median split; G1... for
-    explicit cut points."""
+def _labels(cuts: list[float], quantiles: bool, whole: bool = False) -> list[str]:
+    """``T1 (≤4)``, ``T2 (5–6)``, ``T3 (≥7)`` for whole numbers; ``T2 (>4.5 to ≤6)``
+    otherwise (a value on a cut point belongs to the lower group, and no two ranges
+    share an end); low/high for a median split; G1... for explicit cut points."""
     ranges = []
     for i in range(len(cuts) + 1):
-        if i == 0:
+        if whole:
+            lo = math.floor(cuts[i - 1]) + 1 if i else None
+            hi = math.floor(cuts[i]) if i < len(cuts) else None
+            if lo is None:
+                ranges.append(f"≤{hi}")
+            elif hi is None:
+                ranges.append(f"≥{lo}")
+            else:
+                ranges.append(str(lo) if lo == hi else f"{lo}–{hi}")
+        elif i == 0:
             ranges.append(f"≤{_fmt(cuts[0])}")
         elif i == len(cuts):
             ranges.append(f">{_fmt(cuts[-1])}")
         else:
-            ranges.append(f"{_fmt(cuts[i - 1])}–{_fmt(cuts[i])}")
+            ranges.append(f">{_fmt(cuts[i - 1])} to ≤{_fmt(cuts[i])}")
     k = len(ranges)
     if quantiles and k == 2:
         names = ["low", "high"]
@@ -120,7 +131,8 @@ def crosstab(
         explicit = not isinstance(bins, int) and not (
             isinstance(bins, str) and (bins.strip().lower() in _NAMED or bins.strip().isdigit())
         )
-        labels = _labels(cuts, quantiles=not explicit)
+        whole = all(float(v).is_integer() for v in present_vals.values())
+        labels = _labels(cuts, quantiles=not explicit, whole=whole)
         for pid, v in present_vals.items():
             k = next((i for i, c in enumerate(cuts) if float(v) <= c), len(cuts))
             group_of[pid] = labels[k]

@@ -3,7 +3,6 @@ crosstab by attribute, the rolled-up tree, and the exports (with a progress bar)
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -94,36 +93,6 @@ def export_folder(target: str) -> Path:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def group_labels(data: dict[str, Any], whole: bool) -> list[str]:
-    """The crosstab's group labels with ranges that do not overlap: ``T1 (≤5)``,
-    ``T2 (6–7)``, ``T3 (≥8)`` for whole numbers, ``T2 (>5.5 to ≤7)`` otherwise."""
-    groups = data.get("groups", [])
-    labels = [str(g["label"]) for g in groups]
-    cuts = data.get("cuts") or []
-    if data.get("type") != "number" or not cuts or len(labels) < len(cuts) + 1:
-        return labels
-    out = list(labels)
-    for i in range(len(cuts) + 1):
-        name = labels[i].split(" (", 1)[0]
-        if whole:
-            lo = math.floor(cuts[i - 1]) + 1 if i else None
-            hi = math.floor(cuts[i]) if i < len(cuts) else None
-            if lo is None:
-                span = f"≤{hi}"
-            elif hi is None:
-                span = f"≥{lo}"
-            else:
-                span = str(lo) if lo == hi else f"{lo}–{hi}"
-        elif i == 0:
-            span = f"≤{_num(cuts[0])}"
-        elif i == len(cuts):
-            span = f">{_num(cuts[-1])}"
-        else:
-            span = f">{_num(cuts[i - 1])} to ≤{_num(cuts[i])}"
-        out[i] = f"{name} ({span})"
-    return out
 
 
 def grouping(data: dict[str, Any]) -> str:
@@ -373,21 +342,11 @@ class ReportsScreen(QdaScreen):
         p = self.project
         attr = str(event.value)
 
-        def fetch() -> tuple[dict[str, Any], bool]:
-            data = p.report_crosstab(attr)
-            whole = data.get("type") == "number" and all(
-                float(v).is_integer()
-                for person in p.participants()
-                for k, v in (person.get("attributes") or {}).items()
-                if k.casefold() == attr.casefold() and isinstance(v, int | float)
-            )
-            return data, whole
+        self.run_db(lambda: p.report_crosstab(attr), self._crosstab)
 
-        self.run_db(fetch, lambda got: self._crosstab(*got))
-
-    def _crosstab(self, data: dict[str, Any], whole: bool = False) -> None:
+    def _crosstab(self, data: dict[str, Any]) -> None:
         groups = data.get("groups", [])
-        labels = group_labels(data, whole)
+        labels = [str(g["label"]) for g in groups]
         header = [
             "code",
             *[f"{label} (n={g['participants']})" for label, g in zip(labels, groups, strict=True)],
