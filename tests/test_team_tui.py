@@ -13,7 +13,7 @@ import qda
 from qda.team.fixtures import TeamFixture
 from qda.tui.screens.team import TeamScreen
 from tests.team_support import count, team, team_master  # noqa: F401  (fixtures)
-from tests.tui_support import SIZE, make_app, settle
+from tests.tui_support import SIZE, make_app, settle, show_screen
 
 
 def _text(screen: Any, selector: str) -> str:
@@ -28,10 +28,7 @@ def test_team_screen_merge_agreement_and_settling(team: TeamFixture) -> None:
         app = make_app(project)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app.push_screen(TeamScreen(project))
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, TeamScreen)
+            screen = await show_screen(pilot, TeamScreen(project))
             # the agreement table is there from the start (ana, BEN, lead coded)
             table = screen.query_one("#agree-table", DataTable)
             assert table.row_count > 5

@@ -17,7 +17,7 @@ from qda.tui.modals.form import FormModal
 from qda.tui.screens.reports import ReportsScreen, export_folder, grouping
 from qda.tui.screens.team import TeamScreen
 from tests.team_support import team, team_master  # noqa: F401  (fixtures)
-from tests.tui_support import SIZE, make_app, run_async, settle, type_text
+from tests.tui_support import SIZE, make_app, run_async, settle, show_screen, type_text
 
 
 def _text(screen: Any, selector: str) -> str:
@@ -191,10 +191,7 @@ async def test_crosstab_of_a_category_says_by_category(project: Any) -> None:
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(ReportsScreen(project))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen)
+        screen = await show_screen(pilot, ReportsScreen(project))
         data = project.report_crosstab(attrs[0]["name"])
         screen._crosstab(data)
         await settle(pilot)

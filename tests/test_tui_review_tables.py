@@ -23,7 +23,7 @@ from qda.tui.screens.team import TeamScreen
 from qda.tui.screens.team_text import merge_summary
 from qda.tui.widgets.segment_list import SegmentList, segment_text
 from tests.team_support import team, team_master  # noqa: F401  (fixtures)
-from tests.tui_support import SIZE, make_app, run_async, settle, type_text
+from tests.tui_support import SIZE, make_app, run_async, settle, show_screen, type_text
 
 LONG = (
     "Feeling 😊 listened to by the clinician — «ça va» when the physiotherapist "
@@ -140,10 +140,8 @@ def test_long_code_names_are_cut_in_the_agreement_table(width: int, team: TeamFi
         app = make_app(project)
         async with app.run_test(size=(width, 40)) as pilot:
             await settle(pilot)
-            app.push_screen(TeamScreen(project))
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, TeamScreen) and screen.tab == "agreement"
+            screen = await show_screen(pilot, TeamScreen(project))
+            assert screen.tab == "agreement"
             table = screen.query_one("#agree-table", DataTable)
             names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
             long = next(n for n in names if "Feeling" in n)
@@ -167,10 +165,7 @@ def test_merge_hint_says_enter_previews(team: TeamFixture) -> None:
         app = make_app(project)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app.push_screen(TeamScreen(project))
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, TeamScreen)
+            screen = await show_screen(pilot, TeamScreen(project))
             await pilot.press("M")
             await settle(pilot)
             box = screen.query_one("#merge-path", Input)
@@ -269,10 +264,7 @@ def test_disagreement_quotes_are_cut_at_a_word(team: TeamFixture) -> None:
         app = make_app(project)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app.push_screen(TeamScreen(project))
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, TeamScreen)
+            screen = await show_screen(pilot, TeamScreen(project))
             options = screen.query_one("#dis-list", OptionList)
             cut = 0
             for i, d in enumerate(screen.items[:200]):

@@ -12,7 +12,7 @@ from qda.db.models import Coder, Coding, Suggestion
 from qda.tui.modals.picker import PickerModal
 from qda.tui.screens.coding import CodingScreen
 from qda.tui.screens.suggestions import SuggestionsScreen
-from tests.tui_support import SIZE, make_app, run_async, settle, type_text
+from tests.tui_support import SIZE, make_app, run_async, settle, show_screen, type_text
 
 CODE = "feeling listened to"
 
@@ -36,10 +36,7 @@ async def test_accept_reject_and_jump(project: Any) -> None:
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await app.push_screen(SuggestionsScreen(project, code=CODE))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SuggestionsScreen)
+        screen = await show_screen(pilot, SuggestionsScreen(project, code=CODE))
         table = screen.query_one("#suggest-table", DataTable)
         assert table.row_count == len(screen.rows) > 5
         context = str(screen.query_one("#suggest-context").render())

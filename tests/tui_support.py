@@ -64,3 +64,11 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Non
         asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+async def show_screen(pilot: Pilot[Any], screen: Any) -> Any:
+    """Push ``screen``, wait for its workers, and return it (checked to be on top)."""
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, type(screen)), pilot.app.screen
+    return pilot.app.screen

@@ -42,12 +42,6 @@ def fit_path(path: str, width: int) -> str:
     return "…/" + fit(leaf, width - 2)
 
 
-def name_width(total: int, others: int = 0, *, least: int = 16, most: int = 40) -> int:
-    """How wide a name column may be in a table ``total`` cells wide whose other
-    columns take about ``others`` cells: the rest, kept between ``least`` and ``most``."""
-    return max(least, min(most, total - others))
-
-
 def clip_words(text: str, n: int) -> str:
     """``text`` on one line, cut to at most ``n`` characters at a word boundary, with
     "…" when something was cut."""
@@ -71,13 +65,16 @@ def plural(count: int, word: str) -> str:
     return wording.plural(count, wording.singular(word), word)
 
 
-def first_column_width(
-    total: int, header: list[str], rows: list[list[object]], *, least: int = 16, most: int = 40
-) -> int:
+def name_column(
+    total: int, header: list[str], rows: list[list[object]], *, least: int = 10, most: int = 40
+) -> tuple[int, bool]:
     """How wide the first column (a name) of a table may be so that the other columns
-    (sized to their header and cells, plus 2 cells of padding each) stay in ``total``."""
+    (sized to their header and cells, plus 2 cells of padding each) stay in ``total``,
+    kept between ``least`` and ``most``; and whether the table is still wider than
+    ``total`` (then it scrolls sideways)."""
     others = other_columns_width(header, rows)
-    return name_width(total - 2, others + 2, least=least, most=most)
+    width = max(least, min(most, total - others - 4))
+    return width, width + others + 4 > total
 
 
 def other_columns_width(header: list[str], rows: list[list[object]]) -> int:
@@ -87,9 +84,3 @@ def other_columns_width(header: list[str], rows: list[list[object]]) -> int:
         max([cell_len(h), *(cell_len(str(r[i])) for r in rows if i < len(r))]) + 2
         for i, h in enumerate(header[1:], start=1)
     )
-
-
-def overflows(total: int, header: list[str], rows: list[list[object]], first: int) -> bool:
-    """Whether a table whose first column is ``first`` cells wide is wider than
-    ``total`` (then it scrolls sideways)."""
-    return first + 2 + other_columns_width(header, rows) > total - 2

@@ -26,11 +26,10 @@ from textual.widgets.option_list import Option
 
 from qda.tui.fit import (
     clip_words,
-    first_column_width,
     fit,
     fit_path,
+    name_column,
     other_columns_width,
-    overflows,
     plural,
 )
 from qda.tui.messages import ProgressUpdated
@@ -63,15 +62,15 @@ def _table(
     rows: list[list[Any]],
     width: int | None = None,
     cut_name: Callable[[str, int], str] = fit_path,
-) -> int:
+) -> bool:
     """Fill ``table``; with ``width`` (the room the table has), the first column (a
     code's name) is cut with "…" so that the number columns stay on the screen.
-    Returns the width the names were cut to."""
+    Returns whether the table is still wider than ``width`` (it scrolls sideways)."""
     table.clear(columns=True)
     table.add_columns(*header)
-    cut = 10**6
+    cut, scrolls = 10**6, False
     if width is not None and header:
-        cut = first_column_width(width, header, rows, least=10)
+        cut, scrolls = name_column(width, header, rows)
     for row in rows:
         first = [cut_name(str(row[0]), cut)] if row else []
         table.add_row(
@@ -80,7 +79,7 @@ def _table(
                 for v in first + row[1:]
             ]
         )
-    return cut
+    return scrolls
 
 
 def export_folder(target: str) -> Path:
@@ -270,16 +269,16 @@ class ReportsScreen(QdaScreen):
         rows: list[list[Any]],
         full: list[str],
         cut_name: Callable[[str, int], str] = fit_path,
-    ) -> None:
+    ) -> bool:
         """A table whose first column names a code (cut to fit; the whole name shows
-        under the table when its row is highlighted)."""
+        under the table when its row is highlighted).  Returns whether it scrolls."""
         self.full_names[name] = full
         width = self.size.width or 140
-        cut = _table(self.query_one(f"#{name}", DataTable), header, rows, width, cut_name)
+        scrolls = _table(self.query_one(f"#{name}", DataTable), header, rows, width, cut_name)
         self.query_one(f"#{name}-full").display = False
         if name in NOTES:  # the crosstab says it with its own note
-            scrolls = overflows(width, header, rows, cut)
             self.query_one(f"#{name}-note", Static).update(NOTES[name] + SCROLLS * scrolls)
+        return scrolls
 
     def _show_full_name(self, name: str, row: int) -> None:
         names = self.full_names.get(name, [])
@@ -360,10 +359,8 @@ class ReportsScreen(QdaScreen):
             ]
             for r in data.get("rows", [])
         ]
-        self._named_table("crosstab", header, rows, [r["path"] for r in data.get("rows", [])])
-        width = self.size.width or 140
-        cut = first_column_width(width, header, rows, least=10)
-        scrolls = SCROLLS * overflows(width, header, rows, cut)
+        paths = [r["path"] for r in data.get("rows", [])]
+        scrolls = SCROLLS * self._named_table("crosstab", header, rows, paths)
         self.query_one("#crosstab-note", Static).update(
             f"Share of participants with each code, by {data.get('attribute')} "
             f"({grouping(data)}).{scrolls}"

@@ -37,7 +37,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from qda.errors import QdaError
-from qda.tui.fit import clip_words, first_column_width, fit, fit_path, overflows, plural
+from qda.tui.fit import clip_words, fit, fit_path, name_column, plural
 from qda.tui.modals.confirm import ConfirmModal
 from qda.tui.modals.picker import Choice, PickerModal
 from qda.tui.screens.base import QdaScreen
@@ -330,7 +330,8 @@ class TeamScreen(QdaScreen):
         ]  # fmt: skip
         # the code's name gets the room the numbers leave (cut with "…")
         total = self.size.width or 140
-        width = self.name_width = first_column_width(total, header, rows, least=10)
+        width, scrolls = name_column(total, header, rows)
+        self.name_width = width
         table.add_columns(*header)
         for c, row in zip(report.codes, rows, strict=True):
             self.full_names.append(c.code)
@@ -343,7 +344,7 @@ class TeamScreen(QdaScreen):
         )  # fmt: skip
         head = Text(f"Agreement by {report.unit} between {', '.join(report.coders)}", "bold")
         head.append(f"  ({plural(report.documents, 'documents')} compared; u: unit)\n", "dim")
-        if overflows(total, header, rows, width):
+        if scrolls:
             head.append("Tab to the table, then → scrolls it (the code stays in view)\n", "dim")
         head.append("\n".join(report.notes), style="dim")
         self.query_one("#agree-head", Static).update(head)
